@@ -1,0 +1,85 @@
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { AuthzError } from "./errors.ts";
+
+/** The project's own compiled policies, used when POLICY_BUNDLE is unset. */
+export const defaultPolicyBundle = fileURLToPath(new URL("../bundle/bundle.tar.gz", import.meta.url));
+
+const scopeSchema = z.enum(["check", "admin"]);
+export type Scope = z.infer<typeof scopeSchema>;
+
+const apiKeysSchema = z
+  .string()
+  .transform((raw, ctx) => {
+    const keys = new Map<string, Set<Scope>>();
+    for (const entry of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+      const [key, scopes] = entry.split("=", 2);
+      if (!key || !scopes) {
+        ctx.addIssue({ code: "custom", message: `entry "${entry}" is not key=scope+scope` });
+        return z.NEVER;
+      }
+      const parsed = new Set<Scope>();
+      for (const scope of scopes.split("+")) {
+        const result = scopeSchema.safeParse(scope);
+        if (!result.success) {
+          ctx.addIssue({ code: "custom", message: `unknown scope "${scope}" for a key (scopes: check, admin)` });
+          return z.NEVER;
+        }
+        parsed.add(result.data);
+      }
+      keys.set(key, parsed);
+    }
+    return keys;
+  });
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * The sidecar's configuration: read from the environment once at start-up, validated, then passed around.
+ * Defaults are documented in the README (Configuration).
+ */
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8181),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  AUTHZ_API_KEYS: apiKeysSchema.optional(),
+  POLICY_BUNDLE: z.string().min(1).default(defaultPolicyBundle),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Tree limits (BigCommerce defaults): enforced in the write transaction and given to the policy. */
+  MAX_TREE_DEPTH: positiveInt(5),
+  MAX_TREE_ORGS: positiveInt(500),
+  /** Status and role of orgs created by buyers (commercetools defaults). */
+  BUYER_ORG_STATUS: z.enum(["active", "inactive", "pending"]).default("inactive"),
+  BUYER_ORG_ROLE: z.string().min(1).default("org_admin"),
+  /** Trees kept in process. */
+  CACHE_MAX_TREES: positiveInt(10_000),
+  /** How long cached trees keep serving while PostgreSQL is unreachable before decisions fail closed. */
+  GRAPH_MAX_STALENESS_MS: positiveInt(30_000),
+  /** How long a decision waits for a graphToken (consistency.atLeast) to become visible before graph_unavailable. */
+  CONSISTENCY_WAIT_MS: positiveInt(2_000),
+  /** Input fields replaced by "***" in decision logs (dot paths). */
+  DECISION_LOG_MASK: z
+    .string()
+    .default("")
+    .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean)),
+  /** How often the bundle file or directory is checked for changes. */
+  POLICY_WATCH_INTERVAL_MS: positiveInt(1_000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Validates the environment; a bad value throws naming the variable, and start-up stops with that message. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = configSchema.safeParse(present);
+  if (!result.success) {
+    const details = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+    throw new AuthzError(
+      "invalid_request",
+      `invalid configuration: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`,
+      { details },
+    );
+  }
+  return result.data;
+}
