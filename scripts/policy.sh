@@ -34,6 +34,12 @@ case "${1:-}" in
     "$opa" build -t wasm --capabilities policies.capabilities.json --revision "$rev" "${args[@]}" \
       --ignore '*_test.rego' --ignore 'README.md' -o bundle/bundle.tar.gz policies
     echo "bundle/bundle.tar.gz built, revision $rev"
+    # Deliberately broken bundles the engine tests use to prove it refuses them (see test/fixtures/bundles/).
+    fixtures=test/fixtures/bundles
+    for broken in permissive misshapen; do
+      "$opa" build -t wasm --revision "$broken" "${args[@]}" -o "$fixtures/$broken.tar.gz" "$fixtures/$broken"
+    done
+    "$opa" build -t wasm --revision incomplete -e b2b/check/decision -o "$fixtures/incomplete.tar.gz" "$fixtures/incomplete"
     ;;
   *) echo "usage: policy.sh check|test|build" >&2; exit 2 ;;
 esac

@@ -1,0 +1,120 @@
+import { createHash } from "node:crypto";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { AuthzError, toAuthzError } from "../errors.ts";
+
+/** What the engine needs from an `opa build -t wasm` bundle. */
+export interface PolicyBundle {
+  /** The compiled policy module. */
+  wasm: Uint8Array;
+  /** The bundle's data document (data.json files merged by `opa build`, or by us for a directory). */
+  data: Record<string, unknown>;
+  /** The manifest's revision, or a hash of the module and data when the manifest has none. */
+  revision: string;
+  /** Where it was read from. */
+  source: string;
+}
+
+interface RawBundle {
+  wasm?: Uint8Array;
+  dataFiles: { path: string; content: Uint8Array }[];
+  manifest?: Uint8Array;
+}
+
+const BLOCK = 512;
+
+/** Reads the entries of an uncompressed tar archive (ustar, as written by OPA), regular files only. */
+function* tarEntries(archive: Uint8Array): Generator<{ path: string; content: Uint8Array }> {
+  const text = (from: number, length: number) => {
+    const bytes = archive.subarray(from, from + length);
+    const end = bytes.indexOf(0);
+    return new TextDecoder().decode(end === -1 ? bytes : bytes.subarray(0, end));
+  };
+  let offset = 0;
+  while (offset + BLOCK <= archive.length) {
+    const name = text(offset, 100);
+    if (name === "") return; // end-of-archive marker
+    const size = Number.parseInt(text(offset + 124, 12).trim() || "0", 8);
+    const type = text(offset + 156, 1);
+    const prefix = text(offset + 345, 155);
+    if (!Number.isFinite(size) || size < 0) throw new Error(`corrupt tar header for ${name}`);
+    const start = offset + BLOCK;
+    if (start + size > archive.length) throw new Error(`truncated tar entry ${name}`);
+    if (type === "0" || type === "") {
+      yield { path: (prefix ? `${prefix}/${name}` : name).replace(/^\.?\//, ""), content: archive.subarray(start, start + size) };
+    }
+    offset = start + Math.ceil(size / BLOCK) * BLOCK;
+  }
+}
+
+async function readArchive(file: string): Promise<RawBundle> {
+  const raw: RawBundle = { dataFiles: [] };
+  for (const entry of tarEntries(gunzipSync(await readFile(file)))) collect(raw, entry.path, entry.content);
+  return raw;
+}
+
+async function readDirectory(dir: string): Promise<RawBundle> {
+  const raw: RawBundle = { dataFiles: [] };
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const full = join(entry.parentPath, entry.name);
+    collect(raw, relative(dir, full).split(sep).join("/"), await readFile(full));
+  }
+  return raw;
+}
+
+function collect(raw: RawBundle, path: string, content: Uint8Array): void {
+  if (path === "policy.wasm" || path.endsWith("/policy.wasm")) raw.wasm = content;
+  else if (path === ".manifest") raw.manifest = content;
+  else if (path === "data.json" || path.endsWith("/data.json")) raw.dataFiles.push({ path, content });
+}
+
+function parseJson(content: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(content)) as unknown;
+  } catch (cause) {
+    throw toAuthzError(cause, "policy_unavailable", `bundle ${what} is not valid JSON`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Places each data.json at the path of its folder (as OPA does), merging objects. */
+function mergeData(files: RawBundle["dataFiles"]): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const file of files.sort((a, b) => a.path.localeCompare(b.path))) {
+    const value = parseJson(file.content, file.path);
+    if (!isObject(value)) throw new AuthzError("policy_unavailable", `bundle ${file.path} must hold a JSON object`);
+    let node = root;
+    for (const segment of file.path.split("/").slice(0, -1)) {
+      const next = node[segment];
+      node = isObject(next) ? next : (node[segment] = {});
+    }
+    Object.assign(node, value);
+  }
+  return root;
+}
+
+/**
+ * Loads a bundle from a `.tar.gz` written by `opa build -t wasm`, or from a directory holding the same files
+ * (policy.wasm, data.json files, optional .manifest). Any problem is an AuthzError `policy_unavailable`.
+ */
+export async function readPolicyBundle(source: string): Promise<PolicyBundle> {
+  let raw: RawBundle;
+  try {
+    raw = (await stat(source)).isDirectory() ? await readDirectory(source) : await readArchive(source);
+  } catch (cause) {
+    throw toAuthzError(cause, "policy_unavailable", `cannot read policy bundle ${source}`);
+  }
+  if (!raw.wasm) throw new AuthzError("policy_unavailable", `policy bundle ${source} has no policy.wasm`);
+  const data = mergeData(raw.dataFiles);
+  const manifest = raw.manifest ? parseJson(raw.manifest, ".manifest") : undefined;
+  const declared = isObject(manifest) && typeof manifest.revision === "string" ? manifest.revision : "";
+  const revision =
+    declared ||
+    createHash("sha256").update(raw.wasm).update(JSON.stringify(data)).digest("hex").slice(0, 16);
+  return { wasm: raw.wasm, data, revision, source };
+}

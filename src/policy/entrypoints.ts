@@ -1,0 +1,62 @@
+import { z } from "zod";
+
+/**
+ * The compiled entrypoints and the shape of what each returns. The engine checks every result against these
+ * schemas, so a policy that answers something else fails closed instead of reaching a caller.
+ * scripts/policy.sh compiles the same list.
+ */
+const reason = z.looseObject({ code: z.string().min(1), message: z.string() });
+export type Reason = z.infer<typeof reason>;
+
+export const decisionSchema = z
+  .looseObject({
+    decision: z.enum(["allow", "deny", "approval_required"]),
+    allow: z.boolean(),
+    reasons: z.array(reason),
+    approvers: z.looseObject({ org: z.string(), permission: z.string() }).optional(),
+  })
+  .refine((d) => d.allow === (d.decision === "allow"), { message: "allow must be true exactly when decision is allow" });
+export type Decision = z.infer<typeof decisionSchema>;
+
+export const orderScopeSchema = z.looseObject({
+  kind: z.enum(["always_denied", "conditional", "always_allowed"]),
+  scope: z.object({ orgs: z.array(z.string()), ownOrgs: z.array(z.string()) }),
+  reasons: z.array(reason).default([]),
+});
+export type OrderScope = z.infer<typeof orderScopeSchema>;
+
+export const effectivePermissionsSchema = z.looseObject({
+  roles: z.array(z.looseObject({ key: z.string(), from: z.string(), via: z.string() })),
+  permissions: z.array(z.looseObject({ code: z.string(), level: z.number().int(), from: z.array(z.string()) })),
+  orgStatus: z.string().nullable().optional(),
+  reasons: z.array(reason).default([]),
+});
+export type EffectivePermissions = z.infer<typeof effectivePermissionsSchema>;
+
+export const adminDecisionSchema = z
+  .looseObject({
+    decision: z.enum(["allow", "deny"]),
+    allow: z.boolean(),
+    reasons: z.array(reason),
+    effects: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((d) => d.allow === (d.decision === "allow"), { message: "allow must be true exactly when decision is allow" });
+export type AdminDecision = z.infer<typeof adminDecisionSchema>;
+
+export const roleValidationSchema = z.looseObject({
+  valid: z.boolean(),
+  errors: z.array(z.looseObject({ path: z.string(), code: z.string(), message: z.string() })),
+});
+export type RoleValidation = z.infer<typeof roleValidationSchema>;
+
+export const entrypoints = {
+  check: { path: "b2b/check/decision", result: decisionSchema },
+  batch: { path: "b2b/batch/results", result: z.array(decisionSchema) },
+  orderScope: { path: "b2b/orders/scope", result: orderScopeSchema },
+  permissions: { path: "b2b/permissions/effective", result: effectivePermissionsSchema },
+  admin: { path: "b2b/admin/decision", result: adminDecisionSchema },
+  roleValidation: { path: "b2b/roles/validation", result: roleValidationSchema },
+} as const;
+
+export type EntrypointName = keyof typeof entrypoints;
+export type EntrypointResult<E extends EntrypointName> = z.infer<(typeof entrypoints)[E]["result"]>;

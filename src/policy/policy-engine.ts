@@ -1,0 +1,146 @@
+import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
+import type { Logger } from "pino";
+import { AuthzError, toAuthzError } from "../errors.ts";
+import { readPolicyBundle, type PolicyBundle } from "./bundle-reader.ts";
+import { entrypoints, type EntrypointName, type EntrypointResult } from "./entrypoints.ts";
+import { selfCheckInputs } from "./self-check.ts";
+
+/** A bundle that loaded, passed its self-check and serves decisions. */
+interface ActivePolicy {
+  policy: LoadedPolicy;
+  revision: string;
+  source: string;
+  activatedAt: Date;
+}
+
+export interface PolicyInfo {
+  revision: string;
+  source: string;
+  activatedAt: string;
+  entrypoints: string[];
+}
+
+export type ReloadOutcome =
+  | { status: "activated"; revision: string; previousRevision: string | null }
+  | { status: "unchanged"; revision: string }
+  | { status: "rejected"; error: AuthzError; servingRevision: string | null };
+
+/** Initial Wasm memory in 64 KiB pages: room for a 500-org slice without growing on the first requests. */
+const INITIAL_MEMORY_PAGES = 64;
+
+/**
+ * Evaluates the compiled policy in process. Every failure of the Wasm SDK (which throws strings and plain objects)
+ * becomes an AuthzError `policy_unavailable`; every result is checked against its entrypoint's schema, so a caller
+ * never sees an unchecked answer and an internal failure can never read as allow.
+ */
+export class PolicyEngine {
+  private active: ActivePolicy | null = null;
+
+  constructor(private readonly logger?: Logger) {}
+
+  /** Loads the bundle at `source` and activates it; throws when it cannot be loaded or fails its self-check. */
+  static async start(source: string, logger?: Logger): Promise<PolicyEngine> {
+    const engine = new PolicyEngine(logger);
+    const outcome = await engine.reload(source);
+    if (outcome.status === "rejected") throw outcome.error;
+    return engine;
+  }
+
+  get info(): PolicyInfo | null {
+    const active = this.active;
+    if (!active) return null;
+    return {
+      revision: active.revision,
+      source: active.source,
+      activatedAt: active.activatedAt.toISOString(),
+      entrypoints: Object.values(entrypoints).map((e) => e.path),
+    };
+  }
+
+  get revision(): string | null {
+    return this.active?.revision ?? null;
+  }
+
+  /**
+   * Loads `source` (default: the current one) and swaps it in only after it loaded and passed the self-check.
+   * On any failure the previous policy keeps serving and the outcome says why.
+   */
+  async reload(source = this.active?.source): Promise<ReloadOutcome> {
+    if (!source) throw new AuthzError("policy_unavailable", "no policy bundle source given");
+    const previousRevision = this.active?.revision ?? null;
+    try {
+      const bundle = await readPolicyBundle(source);
+      if (this.active && bundle.revision === this.active.revision && bundle.source === this.active.source) {
+        return { status: "unchanged", revision: bundle.revision };
+      }
+      const candidate = await instantiate(bundle);
+      selfCheck(candidate);
+      this.active = candidate;
+      this.logger?.info({ revision: candidate.revision, source, previousRevision }, "policy activated");
+      return { status: "activated", revision: candidate.revision, previousRevision };
+    } catch (thrown) {
+      const error = toAuthzError(thrown, "policy_unavailable", `policy bundle ${source} rejected`);
+      this.logger?.error({ err: error, source, servingRevision: previousRevision }, "policy reload rejected");
+      return { status: "rejected", error, servingRevision: previousRevision };
+    }
+  }
+
+  /** Evaluates one entrypoint; the input is the request plus its graph slice (policies/README.md). */
+  evaluate<E extends EntrypointName>(name: E, input: unknown): EntrypointResult<E> {
+    const active = this.active;
+    if (!active) throw new AuthzError("policy_unavailable", "no policy is loaded");
+    return evaluateOn(active, name, input);
+  }
+}
+
+async function instantiate(bundle: PolicyBundle): Promise<ActivePolicy> {
+  let policy: LoadedPolicy;
+  try {
+    policy = await loadPolicy(bundle.wasm, { initial: INITIAL_MEMORY_PAGES });
+    policy.setData(bundle.data);
+  } catch (thrown) {
+    throw toAuthzError(thrown, "policy_unavailable", "cannot instantiate policy.wasm");
+  }
+  const compiled = policy.entrypoints as Record<string, number>;
+  const missing = Object.values(entrypoints)
+    .map((e) => e.path)
+    .filter((path) => !(path in compiled));
+  if (missing.length > 0) {
+    throw new AuthzError("policy_unavailable", `policy bundle lacks entrypoints: ${missing.join(", ")}`);
+  }
+  return { policy, revision: bundle.revision, source: bundle.source, activatedAt: new Date() };
+}
+
+function evaluateOn<E extends EntrypointName>(active: ActivePolicy, name: E, input: unknown): EntrypointResult<E> {
+  const { path, result: schema } = entrypoints[name];
+  let resultSet: unknown;
+  try {
+    resultSet = active.policy.evaluate(input, path);
+  } catch (thrown) {
+    throw toAuthzError(thrown, "policy_unavailable", `evaluating ${path} failed`);
+  }
+  const first: unknown = Array.isArray(resultSet) ? resultSet[0] : undefined;
+  if (first === null || typeof first !== "object" || !("result" in first)) {
+    throw new AuthzError("policy_unavailable", `${path} is undefined for this input (revision ${active.revision})`);
+  }
+  const parsed = schema.safeParse(first.result);
+  if (!parsed.success) {
+    throw new AuthzError("policy_unavailable", `${path} answered an unexpected shape: ${parsed.error.message}`, {
+      cause: parsed.error,
+    });
+  }
+  return parsed.data as EntrypointResult<E>;
+}
+
+/** Every entrypoint must answer, in shape, and must not allow a subject the graph does not know. */
+function selfCheck(candidate: ActivePolicy): void {
+  for (const [name, input] of Object.entries(selfCheckInputs) as [EntrypointName, unknown][]) {
+    const result: unknown = evaluateOn(candidate, name, input);
+    const answers = Array.isArray(result) ? result : [result];
+    for (const answer of answers) {
+      const allowed =
+        (answer as { allow?: unknown }).allow === true || (answer as { kind?: unknown }).kind === "always_allowed";
+      if (allowed) throw new AuthzError("policy_unavailable", `self-check: ${entrypoints[name].path} allowed an unknown subject`);
+    }
+  }
+}
