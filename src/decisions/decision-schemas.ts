@@ -1,0 +1,100 @@
+import { z } from "zod";
+
+/**
+ * Request and response schemas of the decision endpoints (API.md, Decisions). They validate requests at the edge
+ * and generate /openapi.json, so the contract and the checks cannot drift apart.
+ */
+const id = z.string().min(1).max(256);
+
+export const subjectSchema = z
+  .object({ id, kind: z.enum(["user", "staff"]).default("user") })
+  .meta({ description: 'A user ({"id": "alice"}) or a staff member ({"id": "ops-1", "kind": "staff"}).' });
+export type Subject = z.infer<typeof subjectSchema>;
+
+export const resourceSchema = z
+  .object({
+    type: z.string().min(1).max(64),
+    id: id.optional(),
+    org: id.optional().meta({ description: "The org the resource belongs to; the status gate applies there." }),
+    buyer: id.optional().meta({ description: "Who placed the order (level 1: own resources)." }),
+    owner: id.optional().meta({ description: "Owner of a non-order resource (level 1)." }),
+    attributes: z
+      .looseObject({
+        total: z.number().nonnegative().optional(),
+        currency: z.string().max(8).optional(),
+        spentInPeriod: z.number().nonnegative().optional(),
+      })
+      .optional(),
+  })
+  .meta({ description: "The resource acted on; omit to ask whether the subject may do the action in the org at all." });
+export type Resource = z.infer<typeof resourceSchema>;
+
+export const actionSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .meta({ description: "A permission code (order.place) or a BigCommerce alias (purchase_enable)." });
+
+export const consistencySchema = z
+  .object({ atLeast: z.string().min(1).max(128) })
+  .meta({ description: "Answer from org graph data at least as new as this graphToken (read-your-writes)." });
+
+const actingIn = { subject: subjectSchema, org: id.meta({ description: "The org the subject acts in." }) };
+
+export const checkRequestSchema = z.object({
+  ...actingIn,
+  action: actionSchema,
+  resource: resourceSchema.optional(),
+  consistency: consistencySchema.optional(),
+});
+export type CheckRequest = z.infer<typeof checkRequestSchema>;
+
+export const MAX_BATCH_CHECKS = 1000;
+export const batchRequestSchema = z.object({
+  ...actingIn,
+  checks: z.array(z.object({ action: actionSchema, resource: resourceSchema.optional() })).min(1).max(MAX_BATCH_CHECKS),
+  consistency: consistencySchema.optional(),
+});
+export type BatchRequest = z.infer<typeof batchRequestSchema>;
+
+export const permissionsRequestSchema = z.object({ ...actingIn, consistency: consistencySchema.optional() });
+export type PermissionsRequest = z.infer<typeof permissionsRequestSchema>;
+
+/** A SQL column reference: an identifier, optionally table-qualified. Quoted when used, never interpolated raw. */
+const column = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/, "must be a column name like org_id or o.org_id");
+
+export const ordersQueryRequestSchema = z.object({
+  ...actingIn,
+  columns: z.object({ org: column.default("org_id"), buyer: column.default("buyer_id") }).default({ org: "org_id", buyer: "buyer_id" }),
+  consistency: consistencySchema.optional(),
+});
+export type OrdersQueryRequest = z.infer<typeof ordersQueryRequestSchema>;
+
+export const MAX_FILTER_ORDERS = 10_000;
+export const ordersFilterRequestSchema = z.object({
+  ...actingIn,
+  orders: z.array(z.object({ id, org: id, buyer: id.optional() })).max(MAX_FILTER_ORDERS),
+  consistency: consistencySchema.optional(),
+});
+export type OrdersFilterRequest = z.infer<typeof ordersFilterRequestSchema>;
+
+const reasonSchema = z.looseObject({ code: z.string(), message: z.string() });
+
+export const decisionResponseSchema = z.object({
+  decision: z.enum(["allow", "deny", "approval_required"]),
+  allow: z.boolean(),
+  reasons: z.array(reasonSchema),
+  approvers: z.object({ org: z.string(), permission: z.string() }).optional(),
+  decisionId: z.string(),
+  policyRevision: z.string(),
+  graphToken: z.string(),
+});
+
+export const batchResponseSchema = z.object({
+  results: z.array(decisionResponseSchema.omit({ decisionId: true, policyRevision: true, graphToken: true })),
+  decisionId: z.string(),
+  policyRevision: z.string(),
+  graphToken: z.string(),
+});

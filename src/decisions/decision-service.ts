@@ -1,0 +1,231 @@
+import { randomUUID } from "node:crypto";
+import type { z } from "zod";
+import type { Config } from "../config.ts";
+import { AuthzError, toAuthzError, type ErrorDetail } from "../errors.ts";
+import type { Metrics } from "../metrics.ts";
+import type { Decision, EntrypointName, EntrypointResult } from "../policy/entrypoints.ts";
+import { entrypoints } from "../policy/entrypoints.ts";
+import type { PolicyEngine } from "../policy/policy-engine.ts";
+import { parseOrThrow } from "../validation.ts";
+import type { DecisionLog } from "./decision-log.ts";
+import {
+  batchRequestSchema,
+  checkRequestSchema,
+  permissionsRequestSchema,
+  type BatchRequest,
+  type CheckRequest,
+  type OrdersFilterRequest,
+  type OrdersQueryRequest,
+  type PermissionsRequest,
+  type Resource,
+  type Subject,
+} from "./decision-schemas.ts";
+import { orderFilter, orderSql, visibleOrders } from "./order-filter.ts";
+
+/** What the decision service asks of the org graph store (src/store): the slice of one tree for one request. */
+export interface SliceRequest {
+  subject: Subject;
+  org: string;
+  resourceOrgs?: string[];
+  subtree?: boolean;
+  atLeast?: string;
+}
+
+export interface GraphSlice {
+  graph: unknown;
+  graphToken: string;
+}
+
+export interface DecisionFacts {
+  slice(request: SliceRequest): Promise<GraphSlice>;
+}
+
+export type StoreSettings = Pick<Config, "MAX_TREE_DEPTH" | "MAX_TREE_ORGS" | "BUYER_ORG_STATUS" | "BUYER_ORG_ROLE">;
+
+interface Stamped {
+  decisionId: string;
+  policyRevision: string;
+  graphToken: string;
+}
+
+/** Entry points the OPA Data API may evaluate, by path: the input each accepts and the slice it needs. */
+const dataApiEntrypoints = new Map<string, { name: EntrypointName; input: z.ZodType<DataInput>; subtree: boolean }>([
+  [entrypoints.check.path, { name: "check", input: checkRequestSchema, subtree: false }],
+  [entrypoints.batch.path, { name: "batch", input: batchRequestSchema, subtree: false }],
+  [entrypoints.orderScope.path, { name: "orderScope", input: permissionsRequestSchema, subtree: true }],
+  [entrypoints.permissions.path, { name: "permissions", input: permissionsRequestSchema, subtree: false }],
+]);
+
+type DataInput = {
+  subject: Subject;
+  org: string;
+  resource?: Resource | undefined;
+  checks?: { resource?: Resource | undefined }[];
+  consistency?: { atLeast: string } | undefined;
+};
+
+const UNKNOWN_ACTION = "unknown_action";
+
+/**
+ * Answers decisions: gathers the slice of the org graph, evaluates the policy, stamps the answer with a decision
+ * id, the policy revision and the graph token, and writes one decision log event. Any failure is an AuthzError
+ * (policy_unavailable, graph_unavailable, ...), never an allow.
+ */
+export class DecisionService {
+  constructor(
+    private readonly engine: PolicyEngine,
+    private readonly facts: DecisionFacts,
+    private readonly settings: StoreSettings,
+    private readonly log: DecisionLog,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  private get policySettings() {
+    return {
+      maxDepth: this.settings.MAX_TREE_DEPTH,
+      maxOrgs: this.settings.MAX_TREE_ORGS,
+      buyerOrgStatus: this.settings.BUYER_ORG_STATUS,
+      buyerOrgRole: this.settings.BUYER_ORG_ROLE,
+    };
+  }
+
+  async check(request: CheckRequest): Promise<Decision & Stamped> {
+    const { result, stamp } = await this.decide("check", "check", request, {
+      resources: request.resource ? [request.resource] : [],
+      input: { action: request.action, ...(request.resource ? { resource: request.resource } : {}) },
+    });
+    rejectUnknownActions([result], () => "action");
+    return { ...result, ...stamp };
+  }
+
+  async batch(request: BatchRequest): Promise<{ results: Decision[] } & Stamped> {
+    const { result, stamp } = await this.decide("batch", "batch", request, {
+      resources: request.checks.flatMap((c) => (c.resource ? [c.resource] : [])),
+      input: { checks: request.checks },
+    });
+    if (result.length !== request.checks.length) {
+      throw new AuthzError("policy_unavailable", `batch answered ${result.length} results for ${request.checks.length} checks`);
+    }
+    rejectUnknownActions(result, (i) => `checks.${i}.action`);
+    return { results: result, ...stamp };
+  }
+
+  async permissions(request: PermissionsRequest) {
+    const { result, stamp } = await this.decide("permissions", "permissions", request, { input: {} });
+    return { ...result, ...stamp };
+  }
+
+  async ordersQuery(request: OrdersQueryRequest) {
+    const { result, stamp } = await this.decide("orderScope", "orders.query", request, { subtree: true, input: {} });
+    return {
+      kind: result.kind,
+      scope: result.scope,
+      reasons: result.reasons,
+      filter: orderFilter(result, request.subject.id),
+      sql: orderSql(result, request.subject.id, request.columns),
+      ...stamp,
+    };
+  }
+
+  async ordersFilter(request: OrdersFilterRequest) {
+    const { result, stamp } = await this.decide("orderScope", "orders.filter", request, { subtree: true, input: {} });
+    return { visible: visibleOrders(result, request.subject.id, request.orders), kind: result.kind, ...stamp };
+  }
+
+  /**
+   * OPA's Data API over the compiled entrypoints: the caller sends the request part of the input, the sidecar adds
+   * the graph slice, so unmodified OPA clients get the same answers as the native endpoints.
+   */
+  async data(path: string, input: unknown): Promise<{ result: unknown; decision_id: string } & Omit<Stamped, "decisionId">> {
+    const entry = dataApiEntrypoints.get(path.replace(/^\/+|\/+$/g, ""));
+    if (!entry) {
+      throw new AuthzError("not_found", `no decision at data path "${path}"`, {
+        details: [{ path: "path", message: `one of: ${[...dataApiEntrypoints.keys()].join(", ")}` }],
+      });
+    }
+    const request = parseOrThrow(entry.input, input, "input");
+    const resources = [
+      ...(request.resource ? [request.resource] : []),
+      ...(request.checks ?? []).flatMap((c) => (c.resource ? [c.resource] : [])),
+    ];
+    const { consistency: _, ...policyInput } = request;
+    const { result, stamp } = await this.decide(entry.name, `data.${entry.name}`, request, {
+      resources,
+      subtree: entry.subtree,
+      input: policyInput,
+    });
+    return { result, decision_id: stamp.decisionId, policyRevision: stamp.policyRevision, graphToken: stamp.graphToken };
+  }
+
+  private async decide<E extends EntrypointName>(
+    name: E,
+    endpoint: string,
+    request: { subject: Subject; org: string; consistency?: { atLeast: string } | undefined },
+    options: { resources?: Resource[]; subtree?: boolean; input: Record<string, unknown> },
+  ): Promise<{ result: EntrypointResult<E>; stamp: Stamped }> {
+    const started = process.hrtime.bigint();
+    const decisionId = randomUUID();
+    const path = entrypoints[name].path;
+    const requestInput = { subject: request.subject, org: request.org, ...options.input };
+    let graphToken: string | null = null;
+    try {
+      const resourceOrgs = [...new Set((options.resources ?? []).flatMap((r) => (r.org && r.org !== request.org ? [r.org] : [])))];
+      const slice = await this.facts.slice({
+        subject: request.subject,
+        org: request.org,
+        ...(resourceOrgs.length > 0 ? { resourceOrgs } : {}),
+        ...(options.subtree ? { subtree: true } : {}),
+        ...(request.consistency ? { atLeast: request.consistency.atLeast } : {}),
+      });
+      graphToken = slice.graphToken;
+      const result = this.engine.evaluate(name, { ...requestInput, settings: this.policySettings, graph: slice.graph });
+      const policyRevision = this.engine.revision ?? "";
+      const durationNs = Number(process.hrtime.bigint() - started);
+      this.log.write({ decisionId, path, input: requestInput, result, revision: policyRevision, graphToken, durationNs });
+      this.observe(endpoint, outcomeOf(result), durationNs);
+      return { result, stamp: { decisionId, policyRevision, graphToken } };
+    } catch (thrown) {
+      const error = toAuthzError(thrown, "internal", `${endpoint} failed`);
+      const durationNs = Number(process.hrtime.bigint() - started);
+      this.log.write({
+        decisionId,
+        path,
+        input: requestInput,
+        result: null,
+        revision: this.engine.revision,
+        graphToken,
+        durationNs,
+        error: { code: error.code, message: error.message },
+      });
+      this.observe(endpoint, "error", durationNs);
+      throw error;
+    }
+  }
+
+  private observe(endpoint: string, result: string, durationNs: number): void {
+    this.metrics?.decisions.inc({ endpoint, result });
+    this.metrics?.decisionSeconds.observe({ endpoint }, durationNs / 1e9);
+  }
+}
+
+function outcomeOf(result: unknown): string {
+  if (Array.isArray(result)) return "batch";
+  const r = result as { decision?: unknown; kind?: unknown };
+  if (typeof r.decision === "string") return r.decision;
+  if (typeof r.kind === "string") return r.kind;
+  return "answered";
+}
+
+/** An unknown action code is the caller's mistake (400), not a deny: API.md, Errors. */
+function rejectUnknownActions(results: readonly Decision[], pathOf: (index: number) => string): void {
+  const details: ErrorDetail[] = [];
+  results.forEach((result, index) => {
+    const reason = result.reasons.find((r) => r.code === UNKNOWN_ACTION);
+    if (reason) details.push({ path: pathOf(index), message: reason.message });
+  });
+  if (details.length > 0) {
+    throw new AuthzError("invalid_request", `unknown action code: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`, {
+      details,
+    });
+  }
+}

@@ -1,0 +1,82 @@
+import { z } from "zod";
+
+/** One documented operation: the same zod schemas validate the request and describe it here. */
+export interface ApiOperation {
+  method: "get" | "post" | "put" | "patch" | "delete";
+  path: string;
+  summary: string;
+  scope: "check" | "admin" | "any" | null;
+  request?: z.ZodType;
+  response?: z.ZodType;
+  headers?: { name: string; description: string; required: boolean }[];
+}
+
+const errorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string(), message: z.string() })),
+  }),
+});
+
+const errorStatuses: Record<string, string> = {
+  "400": "Invalid request (names each bad field) or unknown action code",
+  "401": "Missing or unknown API key",
+  "403": "The key lacks the scope, or the policy refused the operation",
+  "413": "Request body too large",
+  "503": "policy_unavailable or graph_unavailable: the sidecar fails closed",
+};
+
+function jsonSchema(schema: z.ZodType, io: "input" | "output") {
+  return z.toJSONSchema(schema, { io, unrepresentable: "any", target: "openapi-3.0" });
+}
+
+/** The OpenAPI 3 document of the API, generated from the operations' zod schemas. */
+export function openApiDocument(operations: readonly ApiOperation[], version: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const pathParams = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
+    const headerParams = (op.headers ?? []).map((h) => ({
+      name: h.name,
+      in: "header",
+      required: h.required,
+      description: h.description,
+      schema: { type: "string" },
+    }));
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      ...(op.scope ? { security: [{ apiKey: [] }], "x-scope": op.scope } : {}),
+      ...(pathParams.length + headerParams.length > 0 ? { parameters: [...pathParams, ...headerParams] } : {}),
+      ...(op.request
+        ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(op.request, "input") } } } }
+        : {}),
+      responses: {
+        "200": {
+          description: "OK",
+          ...(op.response ? { content: { "application/json": { schema: jsonSchema(op.response, "output") } } } : {}),
+        },
+        ...Object.fromEntries(
+          Object.entries(errorStatuses).map(([status, description]) => [
+            status,
+            { description, content: { "application/json": { schema: jsonSchema(errorSchema, "output") } } },
+          ]),
+        ),
+      },
+    };
+  }
+  return {
+    openapi: "3.0.3",
+    info: {
+      title: "b2b-authz",
+      version,
+      description: "Policy-as-code authorization sidecar for B2B commerce (org trees, roles, levels, order visibility).",
+    },
+    components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "AUTHZ_API_KEYS key" } } },
+    paths,
+  };
+}
