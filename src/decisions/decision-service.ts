@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { Config } from "../config.ts";
 import { AuthzError, toAuthzError, type ErrorDetail } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
-import type { Decision, EntrypointName, EntrypointResult } from "../policy/entrypoints.ts";
+import type { AdminDecision, Decision, EntrypointName, EntrypointResult } from "../policy/entrypoints.ts";
 import { entrypoints } from "../policy/entrypoints.ts";
 import type { PolicyEngine } from "../policy/policy-engine.ts";
 import { parseOrThrow } from "../validation.ts";
@@ -36,8 +36,33 @@ export interface GraphSlice {
   graphToken: string;
 }
 
+/** The facts of an administration decision (policies/README.md, Admin decisions). */
+export interface AdminSliceRequest {
+  actor: Subject;
+  operation: AdminOperation;
+  org?: string | undefined;
+  change?: unknown;
+}
+
+export type AdminOperation =
+  | "org.create"
+  | "org.update"
+  | "org.reparent"
+  | "org.view"
+  | "org.tree"
+  | "membership.put"
+  | "membership.delete"
+  | "membership.list"
+  | "user.put"
+  | "user.view"
+  | "role.put"
+  | "role.list"
+  | "import"
+  | "export";
+
 export interface DecisionFacts {
   slice(request: SliceRequest): Promise<GraphSlice>;
+  adminSlice(request: AdminSliceRequest): Promise<GraphSlice>;
 }
 
 export type StoreSettings = Pick<Config, "MAX_TREE_DEPTH" | "MAX_TREE_ORGS" | "BUYER_ORG_STATUS" | "BUYER_ORG_ROLE">;
@@ -157,26 +182,80 @@ export class DecisionService {
     return { result, decision_id: stamp.decisionId, policyRevision: stamp.policyRevision, graphToken: stamp.graphToken };
   }
 
-  private async decide<E extends EntrypointName>(
-    name: E,
-    endpoint: string,
+  /**
+   * Asks the policy whether `actor` may perform a management operation. Resolves with the decision (and its
+   * effects) when allowed; otherwise throws: conflict (a cycle), unprocessable (a tree limit), not_found (the org
+   * is unknown), forbidden (anything else), each with the policy's reasons as details.
+   */
+  async authorizeAdmin(request: AdminSliceRequest): Promise<AdminDecision & Stamped> {
+    const input = {
+      subject: request.actor,
+      operation: request.operation,
+      ...(request.org !== undefined ? { org: request.org } : {}),
+      ...(request.change !== undefined ? { change: request.change } : {}),
+    };
+    const { result, stamp } = await this.evaluateLogged("admin", `admin.${request.operation}`, input, () =>
+      this.facts.adminSlice(request),
+    );
+    if (result.allow) return { ...result, ...stamp };
+    const codes = new Set(result.reasons.map((r) => r.code));
+    const details = result.reasons.map((r) => ({ path: r.code, message: r.message }));
+    const summary = result.reasons.map((r) => r.message).join("; ") || "denied by policy";
+    if (codes.has("cycle")) throw new AuthzError("conflict", summary, { details });
+    if (codes.has("depth_limit") || codes.has("size_limit")) throw new AuthzError("unprocessable", summary, { details });
+    if (codes.has("unknown_org") && request.actor.kind === "staff") throw new AuthzError("not_found", summary, { details });
+    throw new AuthzError("forbidden", summary, { details });
+  }
+
+  /** Checks a role definition against the permission catalog; invalid roles are unprocessable, naming each field. */
+  validateRole(role: unknown, where = "role"): void {
+    const verdict = this.engine.evaluate("roleValidation", { role });
+    if (verdict.valid) return;
+    const details = verdict.errors.map((e) => ({ path: e.path ? `${where}.${e.path}` : where, message: e.message }));
+    throw new AuthzError("unprocessable", `invalid role: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`, {
+      details,
+    });
+  }
+
+  /** The slice for a decision about `request`, reaching the resources' orgs and, if asked, the subtree. */
+  private gatherFor(
     request: { subject: Subject; org: string; consistency?: { atLeast: string } | undefined },
-    options: { resources?: Resource[]; subtree?: boolean; input: Record<string, unknown> },
-  ): Promise<{ result: EntrypointResult<E>; stamp: Stamped }> {
-    const started = process.hrtime.bigint();
-    const decisionId = randomUUID();
-    const path = entrypoints[name].path;
-    const requestInput = { subject: request.subject, org: request.org, ...options.input };
-    let graphToken: string | null = null;
-    try {
-      const resourceOrgs = [...new Set((options.resources ?? []).flatMap((r) => (r.org && r.org !== request.org ? [r.org] : [])))];
-      const slice = await this.facts.slice({
+    options: { resources?: Resource[]; subtree?: boolean },
+  ): () => Promise<GraphSlice> {
+    const resourceOrgs = [...new Set((options.resources ?? []).flatMap((r) => (r.org && r.org !== request.org ? [r.org] : [])))];
+    return () =>
+      this.facts.slice({
         subject: request.subject,
         org: request.org,
         ...(resourceOrgs.length > 0 ? { resourceOrgs } : {}),
         ...(options.subtree ? { subtree: true } : {}),
         ...(request.consistency ? { atLeast: request.consistency.atLeast } : {}),
       });
+  }
+
+  private async decide<E extends EntrypointName>(
+    name: E,
+    endpoint: string,
+    request: { subject: Subject; org: string; consistency?: { atLeast: string } | undefined },
+    options: { resources?: Resource[]; subtree?: boolean; input: Record<string, unknown> },
+  ): Promise<{ result: EntrypointResult<E>; stamp: Stamped }> {
+    const requestInput = { subject: request.subject, org: request.org, ...options.input };
+    return this.evaluateLogged(name, endpoint, requestInput, this.gatherFor(request, options));
+  }
+
+  /** Gathers the facts, evaluates, logs one decision event and observes metrics; failures are logged and rethrown typed. */
+  private async evaluateLogged<E extends EntrypointName>(
+    name: E,
+    endpoint: string,
+    requestInput: Record<string, unknown>,
+    gather: () => Promise<GraphSlice>,
+  ): Promise<{ result: EntrypointResult<E>; stamp: Stamped }> {
+    const started = process.hrtime.bigint();
+    const decisionId = randomUUID();
+    const path = entrypoints[name].path;
+    let graphToken: string | null = null;
+    try {
+      const slice = await gather();
       graphToken = slice.graphToken;
       const result = this.engine.evaluate(name, { ...requestInput, settings: this.policySettings, graph: slice.graph });
       const policyRevision = this.engine.revision ?? "";
