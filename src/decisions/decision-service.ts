@@ -211,7 +211,7 @@ export class DecisionService {
   validateRole(role: unknown, where = "role"): void {
     const verdict = this.engine.evaluate("roleValidation", { role });
     if (verdict.valid) return;
-    const details = verdict.errors.map((e) => ({ path: e.path ? `${where}.${e.path}` : where, message: e.message }));
+    const details = verdict.errors.map((e) => ({ path: e.field === "role" ? where : `${where}.${e.field}`, message: e.message }));
     throw new AuthzError("unprocessable", `invalid role: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`, {
       details,
     });

@@ -45,7 +45,8 @@ export type AdminDecision = z.infer<typeof adminDecisionSchema>;
 
 export const roleValidationSchema = z.looseObject({
   valid: z.boolean(),
-  errors: z.array(z.looseObject({ path: z.string(), code: z.string(), message: z.string() })),
+  errors: z.array(z.looseObject({ field: z.string(), code: z.string(), message: z.string() })),
+  role: z.record(z.string(), z.unknown()).optional(),
 });
 export type RoleValidation = z.infer<typeof roleValidationSchema>;
 

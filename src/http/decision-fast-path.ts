@@ -1,0 +1,109 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { z } from "zod";
+import {
+  batchRequestSchema,
+  checkRequestSchema,
+  ordersFilterRequestSchema,
+  ordersQueryRequestSchema,
+  permissionsRequestSchema,
+} from "../decisions/decision-schemas.ts";
+import type { DecisionService } from "../decisions/decision-service.ts";
+import { AuthzError, toAuthzError } from "../errors.ts";
+import { parseOrThrow } from "../validation.ts";
+import type { ApiKeys } from "./api-keys.ts";
+import { errorBody, httpStatusOf } from "./error-response.ts";
+
+interface Route {
+  schema: z.ZodType;
+  answer: (service: DecisionService, body: never) => Promise<unknown>;
+}
+
+/** The decision endpoints: the hot path of every storefront request. */
+const routes = new Map<string, Route>([
+  ["/v1/check", { schema: checkRequestSchema, answer: (s, b) => s.check(b) }],
+  ["/v1/check/batch", { schema: batchRequestSchema, answer: (s, b) => s.batch(b) }],
+  ["/v1/permissions", { schema: permissionsRequestSchema, answer: (s, b) => s.permissions(b) }],
+  ["/v1/orders/query", { schema: ordersQueryRequestSchema, answer: (s, b) => s.ordersQuery(b) }],
+  ["/v1/orders/filter", { schema: ordersFilterRequestSchema, answer: (s, b) => s.ordersFilter(b) }],
+]);
+
+export const fastPathRoutes = [...routes.keys()];
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (declared > limit) {
+      reject(new AuthzError("payload_too_large", `request body is larger than ${limit} bytes`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new AuthzError("payload_too_large", `request body is larger than ${limit} bytes`));
+        req.removeAllListeners("data");
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new AuthzError("invalid_request", "request body is not valid JSON", {
+      details: [{ path: "(body)", message: "not valid JSON" }],
+    });
+  }
+}
+
+/**
+ * Serves the decision endpoints straight from node:http, in front of express: a decision pays for key check,
+ * body parsing, validation and evaluation, and for no middleware it does not need. Same schemas, service and
+ * error shapes as the express routes; every other request goes on to express (`next`).
+ */
+export function decisionFastPath(options: {
+  decisions: DecisionService;
+  keys: ApiKeys;
+  bodyLimitBytes: number;
+  next: RequestListener;
+  onInternal: (error: AuthzError) => void;
+}): RequestListener {
+  const { decisions, keys, bodyLimitBytes, next, onInternal } = options;
+  return (req, res) => {
+    const route = req.method === "POST" ? routes.get((req.url ?? "").split("?", 1)[0] ?? "") : undefined;
+    if (!route) {
+      next(req, res);
+      return;
+    }
+    const denied = keys.check(req.headers.authorization, "check");
+    if (denied) {
+      send(res, httpStatusOf[denied.code], errorBody(denied));
+      req.resume();
+      return;
+    }
+    readBody(req, bodyLimitBytes)
+      .then((text) => route.answer(decisions, parseOrThrow(route.schema, parseJson(text)) as never))
+      .then(
+        (answer) => send(res, 200, answer),
+        (thrown: unknown) => {
+          const error = toAuthzError(thrown, "internal", "decision failed");
+          if (httpStatusOf[error.code] >= 500) onInternal(error);
+          send(res, httpStatusOf[error.code], errorBody(error));
+        },
+      );
+  };
+}

@@ -1,0 +1,96 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Config, Scope } from "./config.ts";
+import { DecisionLog } from "./decisions/decision-log.ts";
+import { DecisionService } from "./decisions/decision-service.ts";
+import { ApiKeys } from "./http/api-keys.ts";
+import { createApp } from "./http/app.ts";
+import { dataApiRoutes } from "./http/data-api-routes.ts";
+import { decisionFastPath } from "./http/decision-fast-path.ts";
+import { managementRoutes, managementOperations } from "./http/management-routes.ts";
+import { apiOperations } from "./http/api-operations.ts";
+import { openApiDocument } from "./http/openapi.ts";
+import { opsRoutes } from "./http/ops-routes.ts";
+import type { Loggers } from "./logging/logger.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { watchPolicyBundle } from "./policy/bundle-watcher.ts";
+import { PolicyEngine } from "./policy/policy-engine.ts";
+import { createOrgGraph, type OrgGraph } from "./store/org-graph.ts";
+
+export interface Sidecar {
+  url: string;
+  server: Server;
+  engine: PolicyEngine;
+  graph: OrgGraph;
+  metrics: Metrics;
+  /** Stops accepting, drains in-flight requests (up to `graceMs`), then closes the store. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface SidecarOptions {
+  config: Config;
+  loggers: Loggers;
+  apiKeys: ReadonlyMap<string, ReadonlySet<Scope>>;
+  version?: string;
+}
+
+/** Largest JSON body: 10,000 orders to filter fit well inside it. */
+const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/** Starts one sidecar process: policy engine (watched), org graph store, HTTP server. */
+export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
+  const { config, loggers } = options;
+  const logger = loggers.app;
+  const startedAt = new Date();
+  const metrics = createMetrics();
+  const engine = await PolicyEngine.start(config.POLICY_BUNDLE, logger);
+  const watcher = watchPolicyBundle(engine, config.POLICY_BUNDLE, config.POLICY_WATCH_INTERVAL_MS, logger, (outcome) =>
+    metrics.policyReloads.inc({ outcome: outcome.status }),
+  );
+  let graph: OrgGraph;
+  try {
+    graph = await createOrgGraph(config, logger, metrics);
+  } catch (error) {
+    watcher.stop();
+    throw error;
+  }
+  const keys = new ApiKeys(options.apiKeys);
+  const decisions = new DecisionService(engine, graph, config, new DecisionLog(loggers.decisions, config.DECISION_LOG_MASK), metrics);
+  const operations = apiOperations(managementOperations);
+  const document = openApiDocument(operations, options.version ?? "0.0.0");
+  const app = createApp({
+    logger,
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+    routers: [opsRoutes({ engine, graph, metrics, keys, openapi: () => document, startedAt })],
+    v1: [dataApiRoutes(decisions, keys), managementRoutes({ decisions, graph, keys })],
+  });
+  const onInternal = (error: Error) => logger.error({ err: error }, "request failed");
+  const server = createServer({ keepAliveTimeout: 65_000 }, decisionFastPath({ decisions, keys, bodyLimitBytes: BODY_LIMIT_BYTES, next: app, onInternal }));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.PORT, config.HOST, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info({ url, policyRevision: engine.revision }, "b2b-authz listening");
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 10_000) =>
+    (closing ??= (async () => {
+      watcher.stop();
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await drained;
+      clearTimeout(timer);
+      await graph.close();
+      logger.info("b2b-authz stopped");
+    })());
+
+  return { url, server, engine, graph, metrics, close };
+}
