@@ -31,7 +31,7 @@ case "${1:-}" in
     mkdir -p bundle
     # The revision is the hash of the sources, so the committed bundle is reproducible and its revision meaningful.
     rev=$(cd policies && find . -type f \( -name '*.rego' -o -name '*.json' \) ! -name '*_test.rego' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
-    "$opa" build -t wasm --capabilities policies.capabilities.json --revision "$rev" "${args[@]}" \
+    "$opa" build -t wasm -b --capabilities policies.capabilities.json --revision "$rev" "${args[@]}" \
       --ignore '*_test.rego' --ignore 'README.md' -o bundle/bundle.tar.gz policies
     echo "bundle/bundle.tar.gz built, revision $rev"
     # Deliberately broken bundles the engine tests use to prove it refuses them (see test/fixtures/bundles/).

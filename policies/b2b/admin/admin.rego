@@ -1,0 +1,403 @@
+# METADATA
+# title: Administration
+# description: |
+#   Entrypoint `b2b/admin/decision` - self-service and staff administration (MODEL "Administration"; README
+#   "Admin decisions"). `input.operation` names the operation, `input.org` is where it lands and where the actor's
+#   grants are evaluated, `input.change` is the change, `graph.target`/`subtree`/`targetTree` carry facts about the target.
+package b2b.admin
+
+import data.b2b.catalog
+import data.b2b.check
+import data.b2b.grants
+import data.b2b.graph
+import data.b2b.roles
+import data.b2b.status
+
+# METADATA
+# title: Decision
+# description: |
+#   {decision allow|deny, allow, reasons, effects}. Refusals in a fixed order - unknown operation, unknown or disabled
+#   actor, unknown org, staff roles / staff-only operations, org status, grants, tree invariants and model rules
+#   (role count, unknown role, limits, role validation), then the self-service guards (self-promotion,
+#   assignableByBuyers, escalation over the new and the current roles, scope over the target user's orgs).
+# entrypoint: true
+decision := _decide(_op)
+
+# README admin: input.operation.
+_op := o if {
+	o := input.operation
+	is_string(o)
+} else := ""
+
+# README admin: input.change.
+_change := c if {
+	c := input.change
+	is_object(c)
+} else := {}
+
+# README admin: graph.target (the target user and its current membership or orgs).
+_target := t if {
+	t := graph.graph.target
+	is_object(t)
+} else := {}
+
+# Operations such as a top-level org.create come without an org.
+_has_org if is_string(graph.org_id)
+
+# Operations that land in an existing org (README operations table).
+_org_operations := {"org.update", "org.reparent", "org.view", "org.tree", "membership.put", "membership.delete", "membership.list"}
+
+# MODEL "Administration": the code a buyer needs in `org`, at level 2 (that org) or 3 (and its subtree), per operation.
+_buyer_code := {
+	"org.create": "org.create_child",
+	"org.update": "org.update",
+	"org.view": "org.view",
+	"org.tree": "org.view_subsidiaries",
+	"membership.put": "user.manage",
+	"membership.delete": "user.manage",
+	"membership.list": "user.view",
+	"user.put": "user.manage",
+	"user.view": "user.view",
+	"role.list": "role.view",
+}
+
+# MODEL "Administration": refusals in a fixed order, then staff or buyer rules.
+_decide(op) := _deny([{
+	"code": "unknown_action", "operation": op,
+	"message": concat("", ["unknown operation ", op]),
+}]) if {
+	not op in catalog.adminOperations
+} else := _deny([r]) if {
+	r := status.subject_refusal
+} else := _deny([status.unknown_org(null)]) if {
+	op in _org_operations
+	not _has_org
+} else := _deny([r]) if {
+	_has_org
+	r := status.org_refusal
+} else := _staff(op) if {
+	graph.is_staff
+} else := _buyer(op)
+
+# MODEL Entities, Staff: store_admin does everything (AI Commerce Cloud store administrator creates organizations and
+# their first admin); store_support only reads. Tree invariants hold for staff too; org status does not limit staff.
+_staff(op) := _deny([{
+	"code": "missing_permission", "operation": op,
+	"message": concat("", ["no staff role covers ", op]),
+}]) if {
+	not grants.staff_operation_role(op)
+} else := _deny(rs) if {
+	rs := _invariants(op)
+} else := _allow([grants.staff_reason(grants.staff_operation_role(op))], _effects(op, true))
+
+# MODEL "Administration" (self-service): the operation's code held in org, org status gates, invariants, then guards.
+# AI Commerce Cloud: organization admins add, edit and remove their users; staff-only operations refused.
+_buyer(op) := _deny([_staff_only(op, "")]) if {
+	not _buyer_code[op]
+} else := _deny([_staff_only(op, "")]) if {
+	not _has_org
+} else := _allow(
+	[{
+		"code": "self", "user": graph.subject_id,
+		"message": "a user may view itself",
+	}],
+	{},
+) if {
+	op == "user.view"
+	_change.id == graph.subject_id
+} else := _deny([r]) if {
+	r := status.acting_refusal
+} else := _deny([r]) if {
+	r := status.gate(_buyer_code[op], graph.org_id)
+} else := _deny([check.not_associated]) if {
+	not grants.associated
+} else := _deny([{
+	"code": "missing_permission", "permission": _buyer_code[op], "org": graph.org_id,
+	"message": concat("", ["no role held in ", graph.org_id, " grants ", _buyer_code[op]]),
+}]) if {
+	count(grants.for_code(_buyer_code[op])) == 0
+} else := _deny(rs) if {
+	rs := _invariants(op)
+} else := _deny([r]) if {
+	r := _guard(op)
+} else := _allow([grants.how(grants.best(grants.for_code(_buyer_code[op])))], _effects(op, false))
+
+# README reason staff_only, optionally naming the field reserved to staff.
+_staff_only(op, field) := {
+	"code": "staff_only", "operation": op,
+	"message": concat("", [op, " is reserved to staff"]),
+} if {
+	field == ""
+} else := {
+	"code": "staff_only", "operation": op, "field": field,
+	"message": concat("", ["changing ", field, " is reserved to staff"]),
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Invariants (staff and buyers)
+
+# MODEL Entities: at most maxDepth levels and maxOrgs orgs per tree (BigCommerce 5 layers, 500 companies).
+_invariants(op) := [r] if {
+	op == "org.create"
+	_has_org
+	r := _create_limits
+} else := [r] if {
+	op == "org.reparent"
+	r := _reparent_invariant
+} else := [r] if {
+	op == "membership.put"
+	r := _membership_invariant
+} else := v.errors if {
+	op == "role.put"
+	v := roles.validate(_change)
+	not v.valid
+}
+
+# Store settings (maxDepth, maxOrgs, buyerOrgStatus, buyerOrgRole).
+_settings := graph.settings
+
+# A numeric fact, or its default.
+_number(x, d) := x if is_number(x)
+
+else := d
+
+# README admin: tree.size of the parent's tree.
+_tree_size := n if {
+	n := graph.graph.tree.size
+	is_number(n)
+} else := 0
+
+# MODEL Entities: at most maxDepth levels (BigCommerce 5 layers).
+_depth_reason(depth) := {
+	"code": "depth_limit", "depth": depth, "max": _settings.maxDepth,
+	"message": concat("", ["a tree has at most ", format_int(_settings.maxDepth, 10), " levels"]),
+}
+
+# MODEL Entities: at most maxOrgs orgs (BigCommerce 500 companies).
+_size_reason(size) := {
+	"code": "size_limit", "size": size, "max": _settings.maxOrgs,
+	"message": concat("", ["a tree has at most ", format_int(_settings.maxOrgs, 10), " orgs"]),
+}
+
+# MODEL "Administration": creating a child org respects the depth and size limits.
+_create_limits := _depth_reason(count(graph.acting_path) + 1) if {
+	count(graph.acting_path) + 1 > _settings.maxDepth
+} else := _size_reason(_tree_size + 1) if {
+	_tree_size + 1 > _settings.maxOrgs
+}
+
+# README admin org.reparent: change.parent, null for a new top-level org.
+_new_parent := p if {
+	p := _change.parent
+	is_string(p)
+} else := null
+
+# README admin org.reparent: subtree {height, size} of the moved org.
+_subtree := s if {
+	s := graph.graph.subtree
+	is_object(s)
+} else := {}
+
+# Height of the moved subtree (1 = a leaf).
+_subtree_height := _number(object.get(_subtree, "height", 1), 1)
+
+# Size of the moved subtree.
+_subtree_size := _number(object.get(_subtree, "size", 1), 1)
+
+# README admin org.reparent: targetTree.size of the new parent's tree.
+_target_tree_size := n if {
+	n := graph.graph.targetTree.size
+	is_number(n)
+} else := 0
+
+# MODEL Entities: trees stay disjoint and acyclic within the limits when staff re-parent an org.
+_reparent_invariant := status.unknown_org(_new_parent) if {
+	_new_parent != null
+	not graph.orgs[_new_parent]
+} else := {
+	"code": "cycle", "org": graph.org_id, "parent": _new_parent,
+	"message": concat("", ["org ", _new_parent, " is ", graph.org_id, " or one of its descendants"]),
+} if {
+	_new_parent != null
+	graph.org_id in graph.orgs[_new_parent].path
+} else := _depth_reason(count(graph.orgs[_new_parent].path) + _subtree_height) if {
+	_new_parent != null
+	count(graph.orgs[_new_parent].path) + _subtree_height > _settings.maxDepth
+} else := _depth_reason(_subtree_height) if {
+	_new_parent == null
+	_subtree_height > _settings.maxDepth
+} else := _size_reason(_target_tree_size + _subtree_size) if {
+	_new_parent != null
+	graph.orgs[_new_parent].path[0] != graph.root
+	_target_tree_size + _subtree_size > _settings.maxOrgs
+}
+
+# The roles of a membership change.
+_change_roles := r if {
+	r := _change.roles
+	is_array(r)
+} else := []
+
+# MODEL Membership: 1 to 5 known roles (commercetools "up to 5 roles"), valid limits, an existing user.
+_membership_invariant := {
+	"code": "unknown_user", "user": object.get(_change, "user", null),
+	"message": "the target user is not known",
+} if {
+	not is_object(object.get(_target, "user", null))
+} else := {
+	"code": "role_count", "count": count(_change_roles),
+	"min": catalog.membershipRoles.min, "max": catalog.membershipRoles.max,
+	"message": concat("", [
+		"a membership holds ", format_int(catalog.membershipRoles.min, 10),
+		" to ", format_int(catalog.membershipRoles.max, 10), " roles",
+	]),
+} if {
+	not _role_count_ok
+} else := {
+	"code": "unknown_role", "role": key,
+	"message": concat("", ["role ", _key_str(key), " is not known"]),
+} if {
+	key := [k | some k in _change_roles; not graph.role_def(k)][0]
+} else := e if {
+	e := roles.limit_errors(_change, "limits")[0]
+}
+
+# commercetools: at least one, up to 5 roles.
+_role_count_ok if {
+	count(_change_roles) >= catalog.membershipRoles.min
+	count(_change_roles) <= catalog.membershipRoles.max
+}
+
+# Printable role key.
+_key_str(k) := k if is_string(k)
+
+else := "(not a string)"
+
+# ---------------------------------------------------------------------------------------------------------------
+# Self-service guards (buyers only)
+
+# MODEL "Administration": status and inheritance of an org, and its place in the tree, are the seller's.
+_guard("org.update") := _staff_only("org.update", field) if {
+	some field in ["inheritRoles", "parent", "status"]
+	field in object.keys(_change)
+}
+
+# MODEL "Administration": nobody raises their own roles.
+_guard("membership.put") := {
+	"code": "self_promotion", "user": graph.subject_id,
+	"message": "nobody changes their own membership",
+} if {
+	_change.user == graph.subject_id
+} else := {
+	"code": "not_assignable", "role": key,
+	"message": concat("", ["role ", key, " is not assignable by buyers"]),
+} if {
+	key := [k | some k in _change_roles; not roles.assignable(graph.role_def(k))][0]
+} else := r if {
+	r := _escalations(_change_roles, false)[0]
+} else := r if {
+	r := _escalations(_current_roles, true)[0]
+}
+
+# MODEL "Administration": removing a membership needs covering the target's current roles.
+_guard("membership.delete") := r if {
+	r := _escalations(_current_roles, true)[0]
+}
+
+# A buyer edits a user only when every membership of that user (in the actor's trees) is within its user.manage scope.
+# (`target.user` null is a new user; an absent `target.user` counts as an existing user, fail closed.)
+_guard("user.put") := _outside("user.manage") if {
+	not _target.user == null
+	not _all_target_orgs_in_scope("user.manage")
+}
+
+# A buyer views a user sharing at least one org within its user.view scope.
+_guard("user.view") := {
+	"code": "unknown_user", "user": object.get(_change, "id", null),
+	"message": "the target user is not known",
+} if {
+	not is_object(object.get(_target, "user", null))
+} else := _outside("user.view") if {
+	not _some_target_org_in_scope("user.view")
+}
+
+# MODEL "Administration": never in a sibling or another tree.
+_outside(code) := {
+	"code": "outside_scope", "permission": code, "org": graph.org_id,
+	"message": concat("", ["the user has memberships outside the ", code, " scope of ", graph.org_id]),
+}
+
+# README admin user.put/user.view: target.orgs.
+_target_orgs := o if {
+	o := _target.orgs
+	is_array(o)
+} else := []
+
+# MODEL "Administration": user.manage level 2 - that org; level 3 - and its subtree.
+_in_scope(_, o) if o == graph.org_id
+
+_in_scope(code, o) if {
+	grants.max_level(code) == 3
+	graph.reached(o)
+}
+
+# Editing a user: all of its memberships within scope.
+_all_target_orgs_in_scope(code) if {
+	count(_target_orgs) > 0
+	every o in _target_orgs {
+		_in_scope(code, o)
+	}
+}
+
+# Viewing a user: one shared org within scope.
+_some_target_org_in_scope(code) if {
+	some o in _target_orgs
+	_in_scope(code, o)
+}
+
+# MODEL "Administration": the target's current roles at org, to be covered to edit or remove them.
+_current_roles := r if {
+	r := _target.membership.roles
+	is_array(r)
+} else := []
+
+# MODEL "Administration": no privilege escalation - every permission of every role must be held by the actor in
+# `org` at an equal or higher level (commercetools associate roles; BigCommerce permission levels).
+_escalations(keys, current) := [{
+	"code": "escalation", "role": key, "permission": code, "level": level, "held": _held(code), "current": current,
+	"message": concat("", [_whose(current), key, " grants ", code, " at level ", format_int(level, 10), ", above what the actor holds in ", graph.org_id]),
+} |
+	some key in keys
+	perms := roles.permissions_of(graph.role_def(key))
+	some code in sort(object.keys(perms))
+	level := perms[code]
+	_held(code) < level
+]
+
+# The actor's highest level for a code in org (0 when not held).
+_held(code) := grants.max_level(code) if code in grants.codes
+
+else := 0
+
+# Message wording for escalation over current or new roles.
+_whose(true) := "the target's current role "
+
+_whose(false) := "role "
+
+# ---------------------------------------------------------------------------------------------------------------
+# Effects
+
+# commercetools "Business units created by buyers are inactive" and "default associate role" (store settings).
+_effects("org.create", false) := {"status": _settings.buyerOrgStatus, "creatorRoles": [_settings.buyerOrgRole]}
+
+_effects("org.create", true) := {"status": object.get(_change, "status", "active"), "creatorRoles": []}
+
+_effects("role.put", _) := {"role": roles.validate(_change).role}
+
+_effects(op, _) := {} if not op in {"org.create", "role.put"}
+
+# README admin answer: effects are empty on deny.
+_deny(reasons) := {"decision": "deny", "allow": false, "reasons": reasons, "effects": {}}
+
+# README admin answer.
+_allow(reasons, effects) := {"decision": "allow", "allow": true, "reasons": reasons, "effects": effects}

@@ -1,0 +1,203 @@
+# METADATA
+# title: Graph slice
+# description: |
+#   Reading the one-tree slice the sidecar sends (README "The input contract"):
+#   the subject, the acting org, org paths, the memberships on the acting path and the path test.
+#   Nothing here iterates the whole slice: ancestry is read from each org's `path`.
+package b2b.graph
+
+# METADATA
+# title: Graph
+# description: The slice (`input.graph`), or an empty object.
+graph := g if {
+	g := input.graph
+	is_object(g)
+} else := {}
+
+# METADATA
+# title: Orgs
+# description: The orgs of the slice keyed by id; an id missing here is unknown.
+orgs := o if {
+	o := graph.orgs
+	is_object(o)
+} else := {}
+
+# METADATA
+# title: Settings
+# description: Store settings, the sidecar's `input.settings` over the catalog defaults (BigCommerce 5 levels / 500 companies; commercetools buyer-created units).
+settings := object.union(data.b2b.catalog.settings, s) if {
+	s := input.settings
+	is_object(s)
+} else := data.b2b.catalog.settings
+
+# METADATA
+# title: Subject id
+# description: The id of the subject (user or staff).
+subject_id := input.subject.id
+
+# METADATA
+# title: Subject kind
+# description: "`user` (default) or `staff`."
+subject_kind := k if {
+	k := input.subject.kind
+	is_string(k)
+} else := "user"
+
+# METADATA
+# title: Is staff
+# description: The subject is a seller-side staff member (MODEL Entities, Staff).
+is_staff if subject_kind == "staff"
+
+# METADATA
+# title: User
+# description: The subject's user record when the subject is a known user (MODEL Entities, User).
+user := u if {
+	subject_kind == "user"
+	u := graph.user
+	is_object(u)
+	u.id == subject_id
+}
+
+# METADATA
+# title: Staff
+# description: The subject's staff record when the subject is known staff.
+staff := s if {
+	is_staff
+	s := graph.staff
+	is_object(s)
+	s.id == subject_id
+}
+
+# METADATA
+# title: Acting org id
+# description: The org the subject acts in (admin - the org the operation lands in).
+org_id := input.org
+
+# METADATA
+# title: Acting org
+# description: The acting org's record, undefined when unknown.
+acting := orgs[org_id]
+
+# METADATA
+# title: Acting path
+# description: The acting org's ancestors from the tree root down to itself.
+acting_path := acting.path
+
+# METADATA
+# title: Acting depth
+# description: Index of the acting org in its own path (0 for a top-level org).
+acting_depth := count(acting_path) - 1
+
+# METADATA
+# title: Tree root
+# description: The root of the acting org's tree.
+root := acting_path[0]
+
+# METADATA
+# title: Tree settings
+# description: MODEL Entities - the top-level org carries `overLimit` (approval by default, or deny).
+over_limit := o if {
+	o := graph.tree.overLimit
+	o in {"approval", "deny"}
+} else := "approval"
+
+# METADATA
+# title: Org status
+# description: An org's status, `active` when absent (API import default).
+status_of(id) := s if {
+	s := orgs[id].status
+	is_string(s)
+} else := "active"
+
+# METADATA
+# title: Inherits roles
+# description: MODEL Entities - does an org accept role assignments cascading from its ancestors (commercetools associateMode ExplicitAndFromParent); default true.
+inherits(id) if not orgs[id].inheritRoles == false
+
+# MODEL "Who may do what" rule 2: the deepest org on the acting path that opts out of inheritance; ancestors above it cannot reach the acting org.
+_floor := max(array.concat([0], [i | some i, id in acting_path; i > 0; not inherits(id)]))
+
+# METADATA
+# title: Reaches acting org
+# description: |
+#   MODEL "Who may do what" rules 2 and 3, the path test: every org on the acting path below the ancestor
+#   at path index `i`, down to the acting org, has inheritRoles = true (an opt-out cuts the chain for its subtree).
+reaches_acting(i) if {
+	i < acting_depth
+	i >= _floor
+}
+
+# METADATA
+# title: Path index
+# description: Index of each org on the acting path (root = 0).
+path_index[id] := i if some i, id in acting_path
+
+# METADATA
+# title: In acting subtree
+# description: The org `id` is the acting org or one of its descendants (its path passes through the acting org).
+in_subtree(id) if orgs[id].path[acting_depth] == org_id
+
+# METADATA
+# title: Reached from acting org
+# description: |
+#   MODEL "Who may do what", level 3 - the org `id` is a descendant of the acting org reached under the path test
+#   (every org below the acting org down to `id` inherits roles); Elastic Path "purchases of any child account in the subtree".
+reached(id) if {
+	p := orgs[id].path
+	count(p) > count(acting_path)
+	p[acting_depth] == org_id
+	not _cut_below_acting(p)
+}
+
+# MODEL rule 3 path test below the acting org: an org that opts out of inheritance stops the reach.
+_cut_below_acting(p) if {
+	some j, x in p
+	j > acting_depth
+	not inherits(x)
+}
+
+# METADATA
+# title: Same tree
+# description: MODEL Entities - trees are disjoint; an org belongs to the acting tree when its path starts at the acting root.
+same_tree(id) if orgs[id].path[0] == root
+
+# METADATA
+# title: Memberships on the acting path
+# description: |
+#   The subject's memberships at orgs on the acting path, each with its path index. Memberships elsewhere
+#   grant nothing here (MODEL - authority never flows up or sideways, never crosses trees).
+memberships := [m |
+	some raw in _raw_memberships
+	is_object(raw)
+	i := path_index[raw.org]
+	m := object.union(raw, {"index": i, "inheritable": _inheritable(raw), "roles": _roles_of(raw), "limits": _limits_of(raw)})
+]
+
+# README input contract: graph.memberships is the subject's memberships.
+_raw_memberships := ms if {
+	ms := graph.memberships
+	is_array(ms)
+} else := []
+
+# API import defaults - `inheritable` true (commercetools "Children will inherit" on by default).
+_inheritable(m) := false if m.inheritable == false
+
+else := true
+
+# MODEL Membership: roles (1 to 5 keys; admin membership.put enforces the count).
+_roles_of(m) := m.roles if is_array(m.roles)
+
+else := []
+
+# MODEL Membership: optional limits overriding the role's.
+_limits_of(m) := m.limits if is_object(m.limits)
+
+else := {}
+
+# METADATA
+# title: Role definition
+# description: A role by key - the slice's custom role (`graph.roles`) overrides the built-in template of the same key.
+role_def(key) := r if {
+	r := graph.roles[key]
+	is_object(r)
+} else := data.b2b.templates.roles[key]

@@ -1,0 +1,101 @@
+# METADATA
+# title: Status gates
+# description: |
+#   MODEL "Status" - user and org status gates, driven by `data.b2b.catalog.statusGates`
+#   (commercetools Inactive, Elastic Path Suspended/Disabled, BigCommerce Pending/Rejected).
+package b2b.status
+
+import data.b2b.catalog
+import data.b2b.graph
+
+# METADATA
+# title: Subject refusal
+# description: |
+#   The reason a subject is refused before anything else - unknown subject (a missing or mismatching user or staff
+#   record) or a disabled user (MODEL "A disabled user is refused everywhere").
+subject_refusal := {
+	"code": "unknown_subject", "subject": _subject_id,
+	"message": concat("", ["subject ", _subject_id, " is not known"]),
+} if {
+	not graph.user
+	not graph.staff
+} else := {
+	"code": "user_disabled", "subject": _subject_id,
+	"message": concat("", ["user ", _subject_id, " is disabled"]),
+} if {
+	graph.user
+	not graph.user.status == "active"
+}
+
+# The subject id as given (for reasons).
+_subject_id := id if {
+	id := graph.subject_id
+	is_string(id)
+} else := ""
+
+# METADATA
+# title: Unknown org
+# description: The reason for an org id missing from the slice (an unknown subject or org is a deny with a reason, API Decisions).
+unknown_org(id) := {"code": "unknown_org", "org": id, "message": concat("", ["org ", _str(id), " is not known"])}
+
+# Printable form of a possibly missing id.
+_str(x) := x if is_string(x)
+
+else := "(none)"
+
+# METADATA
+# title: Org refusal
+# description: The acting org is missing from the slice.
+org_refusal := unknown_org(graph.org_id) if not graph.acting
+
+# METADATA
+# title: Acting refusal
+# description: |
+#   MODEL "Status" - pending (BigCommerce), rejected (BigCommerce) and disabled (Elastic Path "the account is not in the
+#   Disabled state") refuse acting in the org at all.
+acting_refusal := _reason(graph.org_id, s, "acting in it is refused") if {
+	s := graph.status_of(graph.org_id)
+	_gate(s).refuseActing
+}
+
+# METADATA
+# title: Gate
+# description: |
+#   MODEL "Status" - the reason the status of org `id` (where the action lands) refuses `code` for buyers, if any.
+#   inactive - no transactional code, org.update/user.manage staff only; suspended - no order.place/quote.checkout;
+#   pending/rejected/disabled - everything refused. Staff are not gated.
+gate(code, id) := _reason(id, s, "everything is refused") if {
+	s := graph.status_of(id)
+	_gate(s).denyAll
+} else := _reason(id, s, concat("", ["no new business (", code, " is transactional)"])) if {
+	s := graph.status_of(id)
+	_gate(s).denyTransactional
+	catalog.permissions[code].transactional
+} else := _reason(id, s, concat("", [code, " is refused"])) if {
+	s := graph.status_of(id)
+	code in _gate(s).deny
+} else := _reason(id, s, concat("", [code, " is reserved to staff"])) if {
+	s := graph.status_of(id)
+	code in _gate(s).staffOnly
+}
+
+# MODEL "Status" table as data (catalog statusGates); an unknown status is refused like disabled (fail closed).
+_gate(s) := g if {
+	g := catalog.statusGates[s]
+} else := catalog.statusGates.disabled
+
+# Reason codes org_<status> (README "Answers"), org_status_unknown for a status the catalog does not know.
+_reason(id, s, why) := {
+	"code": concat("_", ["org", s]), "org": id, "status": s,
+	"message": concat("", ["org ", id, " is ", s, ": ", why]),
+} if {
+	catalog.statusGates[s]
+} else := {
+	"code": "org_status_unknown", "org": id, "status": s,
+	"message": concat("", ["org ", id, " has an unknown status ", s, ": ", why]),
+}
+
+# METADATA
+# title: Readable
+# description: MODEL "Status"/Orders - an org whose status still allows reading orders (an order there is visible).
+readable(id) if not gate("order.view", id)
