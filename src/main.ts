@@ -41,7 +41,7 @@ async function main(): Promise<void> {
         `development API key (scopes check+admin): ${keys.generated}`,
         "try:",
         `  curl -s ${sidecar.url}/v1/check -H 'authorization: Bearer ${keys.generated}' -H 'content-type: application/json' \\`,
-        `    -d '{"subject":{"id":"carol"},"org":"DE","action":"order.place","resource":{"type":"order","org":"DE","buyer":"carol","attributes":{"total":300}}}'`,
+        `    -d '{"subject":{"id":"carol"},"org":"ACME-DE","action":"order.place","resource":{"type":"order","org":"ACME-DE","buyer":"carol","attributes":{"total":300}}}'`,
         "",
       ].join("\n"),
     );

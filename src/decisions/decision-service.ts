@@ -207,6 +207,12 @@ export class DecisionService {
     throw new AuthzError("forbidden", summary, { details });
   }
 
+  /** The built-in role templates shipped in the policy bundle, by key. */
+  builtInRoles(): Record<string, unknown> | undefined {
+    const roles = this.engine.bundleData("b2b.templates.roles");
+    return roles !== null && typeof roles === "object" ? (roles as Record<string, unknown>) : undefined;
+  }
+
   /** Checks a role definition against the permission catalog; invalid roles are unprocessable, naming each field. */
   validateRole(role: unknown, where = "role"): void {
     const verdict = this.engine.evaluate("roleValidation", { role });

@@ -8,6 +8,8 @@ import { selfCheckInputs } from "./self-check.ts";
 /** A bundle that loaded, passed its self-check and serves decisions. */
 interface ActivePolicy {
   policy: LoadedPolicy;
+  /** The bundle's data document (catalog, role templates), for reads such as listing built-in roles. */
+  data: Record<string, unknown>;
   revision: string;
   source: string;
   activatedAt: Date;
@@ -85,6 +87,16 @@ export class PolicyEngine {
     }
   }
 
+  /** The value at a dot path of the active bundle's data (e.g. "b2b.templates.roles"), or undefined. */
+  bundleData(path: string): unknown {
+    let node: unknown = this.active?.data;
+    for (const key of path.split(".")) {
+      if (node === null || typeof node !== "object") return undefined;
+      node = (node as Record<string, unknown>)[key];
+    }
+    return node;
+  }
+
   /** Evaluates one entrypoint; the input is the request plus its graph slice (policies/README.md). */
   evaluate<E extends EntrypointName>(name: E, input: unknown): EntrypointResult<E> {
     const active = this.active;
@@ -108,7 +120,7 @@ async function instantiate(bundle: PolicyBundle): Promise<ActivePolicy> {
   if (missing.length > 0) {
     throw new AuthzError("policy_unavailable", `policy bundle lacks entrypoints: ${missing.join(", ")}`);
   }
-  return { policy, revision: bundle.revision, source: bundle.source, activatedAt: new Date() };
+  return { policy, data: bundle.data, revision: bundle.revision, source: bundle.source, activatedAt: new Date() };
 }
 
 function evaluateOn<E extends EntrypointName>(active: ActivePolicy, name: E, input: unknown): EntrypointResult<E> {
