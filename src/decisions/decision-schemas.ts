@@ -36,7 +36,7 @@ export const actionSchema = z
   .meta({ description: "A permission code (order.place) or a BigCommerce alias (purchase_enable)." });
 
 export const consistencySchema = z
-  .object({ atLeast: z.string().min(1).max(128) })
+  .object({ atLeast: z.string().min(1).max(64 * 1024) })
   .meta({ description: "Answer from org graph data at least as new as this graphToken (read-your-writes)." });
 
 const actingIn = { subject: subjectSchema, org: id.meta({ description: "The org the subject acts in." }) };

@@ -8,6 +8,8 @@ export const CHECK_KEY = "test-check-key";
 
 export interface TestSidecar {
   sidecar: Sidecar;
+  /** The suite's own database (the store's tables, and room for a host's orders table). */
+  databaseUrl: string;
   /** fetch against the sidecar with a key (admin by default) and optional X-Actor. */
   call(
     method: string,
@@ -36,6 +38,7 @@ export async function startTestSidecar(suite: string, env: Record<string, string
   });
   return {
     sidecar,
+    databaseUrl,
     async call(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
       const key = options.key === undefined ? ADMIN_KEY : options.key;
