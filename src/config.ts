@@ -58,11 +58,34 @@ export const configSchema = z.object({
   GRAPH_MAX_STALENESS_MS: positiveInt(30_000),
   /** How long a decision waits for a graphToken (consistency.atLeast) to become visible before graph_unavailable. */
   CONSISTENCY_WAIT_MS: positiveInt(2_000),
+  /** Users kept in process (their status is part of every slice). */
+  CACHE_MAX_USERS: positiveInt(100_000),
+  /** Connections to PostgreSQL per process (the change listener is one more, or none behind a Redis relay). */
+  PG_POOL_MAX: positiveInt(10),
+  /** How often the change listener proves it is still connected; cached data is confirmed current this often. */
+  GRAPH_HEARTBEAT_MS: positiveInt(1_000),
+  /** Prefix of every Redis key and channel, so several stores can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().min(1).default("b2b-authz:"),
+  /** Lease of the sidecar that relays PostgreSQL changes to Redis; a dead relay is replaced within it. */
+  REDIS_RELAY_LEASE_MS: positiveInt(5_000),
+  /** Embedded PostgreSQL (no DATABASE_URL): a directory to keep its data in; unset, in memory with the demo graph. */
+  EMBEDDED_DATA_DIR: z.string().min(1).optional(),
+  /** Embedded PostgreSQL: the loopback port it accepts `psql`/`pg` connections on (0: any free port, logged). */
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Input fields replaced by "***" in decision logs (dot paths). */
   DECISION_LOG_MASK: z
     .string()
     .default("")
     .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean)),
+  /**
+   * HTTP worker processes sharing the port (node:cluster): "auto" is one per core. More than one needs
+   * DATABASE_URL (the embedded PostgreSQL lives in a single process).
+   */
+  WORKERS: z
+    .union([z.literal("auto"), z.coerce.number().int().min(1).max(64)])
+    .default(1),
+  /** Where decision log events go: "stdout" (with the application log), "stderr", a file path of their own, or "off". */
+  DECISION_LOG: z.string().min(1).default("stdout"),
   /** How often the bundle file or directory is checked for changes. */
   POLICY_WATCH_INTERVAL_MS: positiveInt(1_000),
 });

@@ -1,8 +1,10 @@
+import cluster from "node:cluster";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { loadConfig, type Config, type Scope } from "./config.ts";
 import { describeThrown } from "./errors.ts";
 import { createLoggers } from "./logging/logger.ts";
+import { runPrimary, workerCount } from "./cluster.ts";
 import { startSidecar } from "./server.ts";
 
 const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -31,6 +33,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const loggers = createLoggers(config);
+  const workers = workerCount(config);
+  if (workers > 1 && cluster.isPrimary) {
+    if (!config.DATABASE_URL) {
+      process.stderr.write("b2b-authz: WORKERS: more than one worker needs DATABASE_URL (the embedded PostgreSQL is single-process)\n");
+      process.exit(2);
+    }
+    runPrimary(workers, loggers.app);
+    return;
+  }
   const sidecar = await startSidecar({ config, loggers, apiKeys: keys.keys, version });
 
   if (keys.generated) {
