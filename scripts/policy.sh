@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The policy toolchain: check (strict + formatting), test (with coverage), build (Wasm bundle with every entrypoint).
+# The policy toolchain: check (strict + formatting), test (with coverage), bundle (the Wasm bundle with every
+# entrypoint), build (the bundle and the broken test bundles). OPA_BIN overrides the pinned CLI in tools/bin.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-opa="$root/tools/bin/opa"
+opa="${OPA_BIN:-$root/tools/bin/opa}"
 [ -x "$opa" ] || bash "$root/scripts/install-opa.sh"
 cd "$root"
 
@@ -25,7 +26,7 @@ case "${1:-}" in
     echo "policy coverage: ${pct}% (minimum ${min_coverage}%)"
     node -e "process.exit(${pct} >= ${min_coverage} ? 0 : 1)" || { echo "policy coverage below ${min_coverage}%"; exit 1; }
     ;;
-  build)
+  bundle|build)
     args=()
     for e in "${entrypoints[@]}"; do args+=(-e "$e"); done
     mkdir -p bundle
@@ -34,6 +35,7 @@ case "${1:-}" in
     "$opa" build -t wasm -b --capabilities policies.capabilities.json --revision "$rev" "${args[@]}" \
       --ignore '*_test.rego' --ignore 'README.md' -o bundle/bundle.tar.gz policies
     echo "bundle/bundle.tar.gz built, revision $rev"
+    [ "$1" = build ] || exit 0
     # Deliberately broken bundles the engine tests use to prove it refuses them (see test/fixtures/bundles/).
     fixtures=test/fixtures/bundles
     for broken in permissive misshapen; do
@@ -41,5 +43,5 @@ case "${1:-}" in
     done
     "$opa" build -t wasm --revision incomplete -e b2b/check/decision -o "$fixtures/incomplete.tar.gz" "$fixtures/incomplete"
     ;;
-  *) echo "usage: policy.sh check|test|build" >&2; exit 2 ;;
+  *) echo "usage: policy.sh check|test|bundle|build" >&2; exit 2 ;;
 esac
