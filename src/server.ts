@@ -84,9 +84,12 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     (closing ??= (async () => {
       watcher.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections become idle as their last response goes out: close each one then.
       server.closeIdleConnections();
+      const sweeper = setInterval(() => server.closeIdleConnections(), 25);
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await drained;
+      clearInterval(sweeper);
       clearTimeout(timer);
       await graph.close();
       logger.info("b2b-authz stopped");

@@ -1,4 +1,4 @@
-import { pino } from "pino";
+import { pino, type DestinationStream } from "pino";
 import { createLoggers } from "../../src/logging/logger.ts";
 import { startSidecar, type Sidecar } from "../../src/server.ts";
 import { freshDatabase, REDIS_URL, testConfig, uniquePrefix } from "../store/graph-test-support.ts";
@@ -19,7 +19,11 @@ export interface TestSidecar {
 }
 
 /** A sidecar on a fresh database of the machine's PostgreSQL, with Redis, listening on a free loopback port. */
-export async function startTestSidecar(suite: string, env: Record<string, string> = {}): Promise<TestSidecar> {
+export async function startTestSidecar(
+  suite: string,
+  env: Record<string, string> = {},
+  logDestination: DestinationStream = pino.destination({ dest: "/dev/null", sync: false }),
+): Promise<TestSidecar> {
   const databaseUrl = await freshDatabase(suite);
   const config = testConfig({
     DATABASE_URL: databaseUrl,
@@ -33,7 +37,7 @@ export async function startTestSidecar(suite: string, env: Record<string, string
   });
   const sidecar = await startSidecar({
     config,
-    loggers: createLoggers(config, pino.destination({ dest: "/dev/null", sync: false })),
+    loggers: createLoggers(config, logDestination),
     apiKeys: config.AUTHZ_API_KEYS ?? new Map(),
   });
   return {

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { defaultPolicyBundle, loadConfig } from "../src/config.ts";
+import { AuthzError } from "../src/errors.ts";
+
+describe("loadConfig", () => {
+  it("applies the documented defaults", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 8181,
+      HOST: "127.0.0.1",
+      POLICY_BUNDLE: defaultPolicyBundle,
+      MAX_TREE_DEPTH: 5,
+      MAX_TREE_ORGS: 500,
+      WORKERS: 1,
+      DECISION_LOG: "stdout",
+    });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.REDIS_URL).toBeUndefined();
+  });
+
+  it("parses API keys with their scopes", () => {
+    const keys = loadConfig({ AUTHZ_API_KEYS: "k1=check+admin, k2=check" }).AUTHZ_API_KEYS;
+    expect(keys).toEqual(new Map([["k1", new Set(["check", "admin"])], ["k2", new Set(["check"])]]));
+  });
+
+  it.each([
+    ["PORT", { PORT: "eighty" }],
+    ["PORT", { PORT: "70000" }],
+    ["DATABASE_URL", { DATABASE_URL: "not a url" }],
+    ["AUTHZ_API_KEYS", { AUTHZ_API_KEYS: "k1=check+root" }],
+    ["AUTHZ_API_KEYS", { AUTHZ_API_KEYS: "justakey" }],
+    ["MAX_TREE_DEPTH", { MAX_TREE_DEPTH: "0" }],
+    ["WORKERS", { WORKERS: "many" }],
+    ["LOG_LEVEL", { LOG_LEVEL: "loud" }],
+  ])("refuses a bad %s, naming the variable", (variable, env) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(AuthzError);
+    expect((error as AuthzError).message).toContain(variable);
+    expect((error as AuthzError).details.map((d) => d.path)).toContain(variable);
+  });
+
+  it("treats empty variables as unset", () => {
+    expect(loadConfig({ REDIS_URL: "", PORT: "" }).PORT).toBe(8181);
+  });
+});
