@@ -1,0 +1,32 @@
+import { EventEmitter } from "node:events";
+
+/** The subset of prom-client counters the cache reports to (src/metrics.ts); any `inc(labels)` fits. */
+export interface CacheCounters {
+  cacheLookups: { inc(labels: { tier: string; outcome: string }): void };
+  invalidations: { inc(labels: { source: string }): void };
+}
+
+/**
+ * Counts cache lookups and invalidations for `status()`, forwards them to prom-client counters when given,
+ * and emits 'lookup' / 'invalidation' events for anything else that wants to watch.
+ */
+export class CacheMetrics extends EventEmitter {
+  readonly lookups = { memory: { hit: 0, miss: 0 }, redis: { hit: 0, miss: 0 }, postgres: { hit: 0, miss: 0 } };
+  readonly invalidations = { postgres: 0, redis: 0, local: 0 };
+
+  constructor(private readonly counters?: CacheCounters) {
+    super();
+  }
+
+  lookup(tier: "memory" | "redis" | "postgres", outcome: "hit" | "miss"): void {
+    this.lookups[tier][outcome]++;
+    this.counters?.cacheLookups.inc({ tier, outcome });
+    if (this.listenerCount("lookup") > 0) this.emit("lookup", tier, outcome);
+  }
+
+  invalidation(source: "postgres" | "redis" | "local"): void {
+    this.invalidations[source]++;
+    this.counters?.invalidations.inc({ source });
+    if (this.listenerCount("invalidation") > 0) this.emit("invalidation", source);
+  }
+}

@@ -1,0 +1,230 @@
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { PgChangeFeed, type ChangeFeed, type ChangeSink, type FeedStatus, type PgFeedOptions } from "./change-feed.ts";
+
+/**
+ * Change fan-out for a fleet: one sidecar (the relay, elected with a Redis lease) LISTENs to PostgreSQL and
+ * republishes every change on a Redis channel that all sidecars subscribe to, so PostgreSQL serves one
+ * listening connection, not one per sidecar.
+ *
+ * Messages carry the relay's epoch (one per LISTEN session). Whenever a subscriber sees a new epoch (a new relay,
+ * a relay that reconnected to PostgreSQL, or its own Redis subscription coming back), it may have missed
+ * changes, so it resyncs (compares every cached version with PostgreSQL) before trusting its cache again.
+ * The relay publishes a heartbeat after each successful ping of its listening connection; a heartbeat means
+ * "every change committed before the ping has been published", which is what `freshAsOf` records.
+ *
+ * While Redis is unreachable a sidecar listens to PostgreSQL itself (slower for PostgreSQL, never wrong), and
+ * goes back to the relay once Redis answers again.
+ */
+export interface RedisFeedOptions extends PgFeedOptions {
+  redis: Redis;
+  /** A dedicated connection in subscriber mode. */
+  subscriber: Redis;
+  prefix: string;
+  /** The relay lease: a relay that stops renewing it is replaced within this time. */
+  leaseMs: number;
+  logger: Logger;
+}
+
+interface Message {
+  e: string;
+  k?: string;
+  v?: number;
+}
+
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`;
+
+const RELAY_PUBLISH = `
+local cur = redis.call('GET', KEYS[1])
+if not cur or tonumber(ARGV[1]) > tonumber(cur) then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+return redis.call('PUBLISH', KEYS[2], ARGV[3])`;
+
+export class RedisChangeFeed implements ChangeFeed {
+  private readonly id = randomUUID();
+  private readonly channel: string;
+  private readonly leaseKey: string;
+  private epoch: string | null = null;
+  private fresh = 0;
+  private resyncing: Promise<void> | undefined;
+  private relay: { feed: PgChangeFeed; holder: { epoch: string } } | undefined;
+  private fallback: PgChangeFeed | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private lastMessageAt = Date.now();
+
+  constructor(
+    private readonly sink: ChangeSink,
+    private readonly options: RedisFeedOptions,
+  ) {
+    this.channel = `${options.prefix}changes`;
+    this.leaseKey = `${options.prefix}relay`;
+  }
+
+  async start(): Promise<void> {
+    const { subscriber } = this.options;
+    subscriber.on("message", (channel: string, raw: string) => {
+      if (channel === this.channel) this.receive(raw);
+    });
+    // After any reconnect the subscription may have missed messages: the next message triggers a resync.
+    subscriber.on("ready", () => {
+      this.epoch = null;
+    });
+    try {
+      await subscriber.subscribe(this.channel);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, "graph change feed: Redis unavailable, listening to PostgreSQL");
+    }
+    await this.leaseTick();
+  }
+
+  freshAsOf(): number {
+    return Math.max(this.fresh, this.fallback?.freshAsOf() ?? 0);
+  }
+
+  status(): FeedStatus {
+    const redisUp = this.options.subscriber.status === "ready";
+    return {
+      mode: this.fallback ? "redis+postgres" : "redis",
+      connected: redisUp || (this.fallback?.status().connected ?? false),
+      freshAsOf: this.freshAsOf(),
+      relay: this.relay !== undefined,
+    };
+  }
+
+  /**
+   * The relay's deliveries are published (and raise the Redis version pointer in the same script), never applied
+   * directly: the relay learns of its own changes through the channel like everyone, so ordering is the same.
+   */
+  private relaySink(relay: { epoch: string }): ChangeSink {
+    const publish = (message: Message, key?: string, version?: number) =>
+      (key === undefined
+        ? this.options.redis.publish(this.channel, JSON.stringify(message))
+        : this.options.redis.eval(RELAY_PUBLISH, 2, `${this.options.prefix}cur:${key}`, this.channel, version ?? 0, 24 * 3600, JSON.stringify(message))
+      ).catch((error: unknown) => this.options.logger.warn({ err: error }, "graph relay: publish failed"));
+    return {
+      change: (k, v) => void publish({ e: relay.epoch, k, v }, k, v),
+      // Each new LISTEN session of the relay is a new epoch: subscribers resync.
+      resync: async () => {
+        relay.epoch = randomUUID();
+        await publish({ e: relay.epoch });
+      },
+    };
+  }
+
+  private receive(raw: string): void {
+    let message: Message;
+    try {
+      message = JSON.parse(raw) as Message;
+    } catch {
+      return;
+    }
+    const receivedAt = Date.now();
+    this.lastMessageAt = receivedAt;
+    if (message.k !== undefined && message.v !== undefined) this.sink.change(message.k, message.v, "redis");
+    if (message.e !== this.epoch) {
+      this.epoch = message.e;
+      const run = (this.resyncing = this.sink.resync().then(
+        () => {
+          if (this.resyncing === run) {
+            this.resyncing = undefined;
+            this.fresh = receivedAt;
+            void this.stopFallback();
+          }
+        },
+        (error: unknown) => {
+          this.options.logger.warn({ err: error }, "graph change feed: resync failed");
+          if (this.resyncing === run) {
+            this.resyncing = undefined;
+            this.epoch = null; // try again on the next message
+          }
+        },
+      ));
+      return;
+    }
+    if (!this.resyncing && message.k === undefined) this.fresh = receivedAt;
+  }
+
+  /** Every third of the lease: renew it (relay) or try to take it; watch whether anyone is relaying. */
+  private async leaseTick(): Promise<void> {
+    if (this.closed) return;
+    const { redis, leaseMs } = this.options;
+    try {
+      if (this.relay) {
+        const renewed = (await redis.eval(RENEW, 1, this.leaseKey, this.id, leaseMs)) as number;
+        if (!renewed) await this.stopRelay();
+      } else if ((await redis.set(this.leaseKey, this.id, "PX", leaseMs, "NX")) === "OK") {
+        await this.startRelay();
+      }
+    } catch {
+      // Redis unreachable: a relay cannot renew, so it stands down before its lease lapses elsewhere.
+      await this.stopRelay();
+    }
+    const silentFor = Date.now() - this.lastMessageAt;
+    const subscribed = this.options.subscriber.status === "ready";
+    if (!subscribed || silentFor > leaseMs * 2) await this.startFallback();
+    this.leaseTimer = setTimeout(() => void this.leaseTick(), Math.max(50, Math.floor(leaseMs / 3)));
+    this.leaseTimer.unref();
+  }
+
+  private async startRelay(): Promise<void> {
+    const holder = { epoch: randomUUID() };
+    const feed = new PgChangeFeed(this.relaySink(holder), this.options, "postgres");
+    this.relay = { feed, holder };
+    this.options.logger.info({ relay: this.id }, "graph change feed: relaying PostgreSQL changes to Redis");
+    await feed.start();
+    this.heartbeat(feed);
+  }
+
+  /** Publishes the relay's freshness after each heartbeat of its listening connection. */
+  private heartbeat(feed: PgChangeFeed): void {
+    let last = 0;
+    const beat = () => {
+      const relay = this.relay;
+      if (!relay || relay.feed !== feed || this.closed) return;
+      const fresh = feed.freshAsOf();
+      if (fresh > last) {
+        last = fresh;
+        this.options.redis
+          .publish(this.channel, JSON.stringify({ e: relay.holder.epoch } satisfies Message))
+          .catch(() => undefined);
+      }
+      setTimeout(beat, Math.max(20, Math.floor(this.options.heartbeatMs / 2))).unref();
+    };
+    beat();
+  }
+
+  private async stopRelay(): Promise<void> {
+    const relay = this.relay;
+    if (!relay) return;
+    this.relay = undefined;
+    await relay.feed.close();
+    this.options.logger.info("graph change feed: stopped relaying");
+  }
+
+  private async startFallback(): Promise<void> {
+    if (this.fallback || this.closed) return;
+    this.options.logger.warn("graph change feed: no relay heard through Redis, listening to PostgreSQL directly");
+    this.fallback = new PgChangeFeed(this.sink, this.options, "local");
+    await this.fallback.start();
+  }
+
+  private async stopFallback(): Promise<void> {
+    const fallback = this.fallback;
+    if (!fallback) return;
+    this.fallback = undefined;
+    await fallback.close();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.leaseTimer);
+    await this.stopRelay();
+    await this.stopFallback();
+    await this.options.redis.eval(RENEW, 1, this.leaseKey, this.id, 1).catch(() => undefined);
+  }
+}

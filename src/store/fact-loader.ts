@@ -1,0 +1,114 @@
+import type pg from "pg";
+import type { TreeData } from "../cache/tree-snapshot.ts";
+import type { RoleRecord, StaffRecord, UserRecord } from "./graph-schemas.ts";
+
+/** A tree as PostgreSQL serialized it: the text goes to Redis unchanged, the parsed form to the snapshot. */
+export interface LoadedTree {
+  text: string;
+  data: TreeData;
+}
+
+export interface Versioned<T> {
+  version: number;
+  value: T;
+}
+
+// One statement per load, so the tree, its memberships and its version come from one MVCC snapshot.
+// json_agg orders orgs parents-first (by depth) so the snapshot can build paths in one pass. Memberships are
+// fetched with `= any(array)` so the planner probes the primary key per org rather than scanning the table.
+const TREE_BY_ORG = `
+with recursive rt as (select b2b_tree_root($1::text) as id),
+tree (id, parent, name, status, inherit_roles, attributes, over_limit, depth) as (
+  select o.id, o.parent, o.name, o.status, o.inherit_roles, o.attributes, o.over_limit, 0
+    from orgs o where o.id = (select id from rt)
+  union all
+  select c.id, c.parent, c.name, c.status, c.inherit_roles, c.attributes, c.over_limit, t.depth + 1
+    from orgs c join tree t on c.parent = t.id where t.depth < 64
+)
+select json_build_object(
+  'r', (select id from rt),
+  'v', coalesce((select version from graph_versions where key = 't:' || (select id from rt)), 0),
+  'o', coalesce((select json_agg(json_build_array(id, parent, name, status, inherit_roles, attributes, over_limit)
+                   order by depth, id) from tree), '[]'),
+  'm', coalesce((select json_agg(json_build_array(m.user_id, m.org_id, m.roles, m.inheritable, m.limits))
+                   from memberships m where m.org_id = any (array(select id from tree))), '[]')
+)::text as data, (select id from rt) is not null as found`;
+
+/** Reads the facts decisions need from PostgreSQL, each in one round trip. */
+export class FactLoader {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** The whole tree holding `org`, or null when no such org. */
+  async treeOf(org: string): Promise<LoadedTree | null> {
+    const { rows } = await this.pool.query<{ data: string; found: boolean }>({ text: TREE_BY_ORG, values: [org] });
+    const row = rows[0];
+    if (!row?.found) return null;
+    return { text: row.data, data: JSON.parse(row.data) as TreeData };
+  }
+
+  async user(id: string): Promise<Versioned<UserRecord | null>> {
+    const { rows } = await this.pool.query<{ version: string; id: string | null; email: string | null; status: string | null }>(
+      `select coalesce((select version from graph_versions where key = 'u:' || $1::text), 0) as version,
+              u.id, u.email, u.status
+         from (select 1) one left join users u on u.id = $1::text`,
+      [id],
+    );
+    const row = rows[0];
+    const user = row?.id ? ({ id: row.id, email: row.email, status: row.status } as UserRecord) : null;
+    return { version: Number(row?.version ?? 0), value: user };
+  }
+
+  /** All custom roles (a small store-wide set). */
+  async roles(): Promise<Versioned<Map<string, RoleRecord>>> {
+    const { rows } = await this.pool.query<{ version: string; roles: RoleRow[] }>(
+      `select coalesce((select version from graph_versions where key = 'roles'), 0) as version,
+              coalesce((select json_agg(json_build_object('key', key, 'name', name, 'permissions', permissions,
+                 'assignableByBuyers', assignable_by_buyers, 'limits', limits, 'checkout', checkout) order by key)
+                 from roles), '[]') as roles`,
+    );
+    const row = rows[0];
+    return { version: Number(row?.version ?? 0), value: new Map((row?.roles ?? []).map((r) => [r.key, roleFromRow(r)])) };
+  }
+
+  async staff(): Promise<Versioned<Map<string, StaffRecord>>> {
+    const { rows } = await this.pool.query<{ version: string; staff: StaffRecord[] }>(
+      `select coalesce((select version from graph_versions where key = 'staff'), 0) as version,
+              coalesce((select json_agg(json_build_object('id', id, 'roles', roles)) from staff), '[]') as staff`,
+    );
+    const row = rows[0];
+    return { version: Number(row?.version ?? 0), value: new Map((row?.staff ?? []).map((s) => [s.id, s])) };
+  }
+
+  /** Current versions of cache keys (missing keys are version 0). */
+  async versions(keys: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>(keys.map((k) => [k, 0]));
+    if (keys.length === 0) return out;
+    const { rows } = await this.pool.query<{ key: string; version: string }>(
+      "select key, version from graph_versions where key = any($1::text[])",
+      [keys],
+    );
+    for (const r of rows) out.set(r.key, Number(r.version));
+    return out;
+  }
+}
+
+interface RoleRow {
+  key: string;
+  name: string;
+  permissions: RoleRecord["permissions"];
+  assignableByBuyers: boolean;
+  limits: RoleRecord["limits"] | null;
+  checkout: RoleRecord["checkout"];
+}
+
+export function roleFromRow(r: RoleRow): RoleRecord {
+  const role: RoleRecord = {
+    key: r.key,
+    name: r.name,
+    permissions: r.permissions,
+    assignableByBuyers: r.assignableByBuyers,
+    checkout: r.checkout,
+  };
+  if (r.limits) role.limits = r.limits;
+  return role;
+}

@@ -1,0 +1,309 @@
+import type pg from "pg";
+import type { GraphCache } from "../cache/graph-cache.ts";
+import type { SliceMembership, SliceOrg, TreeInfo, TreeSnapshot } from "../cache/tree-snapshot.ts";
+import type { RoleRecord, StaffRecord, UserRecord } from "./graph-schemas.ts";
+import { decodeToken, EMPTY_TOKEN, type GraphVersions } from "./graph-token.ts";
+import { toStoreError } from "./transactions.ts";
+import { toAuthzError } from "../errors.ts";
+
+export interface SubjectRef {
+  id: string;
+  kind?: "user" | "staff";
+}
+
+export interface SliceRequest {
+  subject: SubjectRef;
+  org: string;
+  resourceOrgs?: string[];
+  subtree?: boolean;
+  atLeast?: string;
+}
+
+export interface AdminSliceRequest {
+  actor: SubjectRef;
+  operation: string;
+  org?: string | undefined;
+  change?: unknown;
+  atLeast?: string;
+}
+
+export interface SliceUser {
+  readonly id: string;
+  readonly status: string;
+}
+
+/** `input.graph` of policies/README.md. Shared parts are frozen: read, never modify. */
+export interface GraphSliceData {
+  user?: SliceUser | null;
+  staff?: StaffRecord | null;
+  tree: TreeInfo | null;
+  orgs: Readonly<Record<string, SliceOrg>>;
+  memberships: readonly SliceMembership[];
+  roles: Readonly<Record<string, RoleRecord>>;
+  /** org.reparent: the moved org's subtree. */
+  subtree?: { height: number; size: number };
+  /** org.reparent: the new parent's tree (null when the org becomes top-level). */
+  targetTree?: { root: string; size: number } | null;
+  /** membership.* and user.*: the target user, membership or orgs. */
+  target?: { user: SliceUser | null; membership?: SliceMembership | null; orgs?: string[] };
+}
+
+/** What one slice is built from. */
+interface Facts {
+  tree: TreeSnapshot | null;
+  roles: Map<string, RoleRecord>;
+  user?: UserRecord | null;
+  staff?: StaffRecord | null;
+  /** Trees of resource orgs outside the acting tree (null: unknown org). */
+  others?: Map<string, TreeSnapshot | null>;
+}
+
+/** Adds the path of each of `ids` found in `trees` (an org of another tree too, so the policy can say cross_tree). */
+function withPaths(
+  orgs: Readonly<Record<string, SliceOrg>>,
+  trees: (TreeSnapshot | null)[],
+  ids: string[],
+): Readonly<Record<string, SliceOrg>> {
+  let out: Record<string, SliceOrg> | undefined;
+  for (const id of ids) {
+    if (orgs[id] || out?.[id]) continue;
+    const tree = trees.find((t) => t?.has(id));
+    if (!tree) continue; // unknown: stays missing, the policy says unknown_org
+    out ??= { ...orgs };
+    for (const p of tree.nodes.get(id)?.path ?? []) {
+      const n = tree.nodes.get(p);
+      if (n) out[p] = n.slice;
+    }
+  }
+  return out ?? orgs;
+}
+
+export interface GraphSlice {
+  graph: GraphSliceData;
+  graphToken: string;
+}
+
+const NO_ORGS: Readonly<Record<string, SliceOrg>> = Object.freeze({});
+const NO_MEMBERSHIPS: readonly SliceMembership[] = Object.freeze([]);
+const NO_ROLES: Readonly<Record<string, RoleRecord>> = Object.freeze({});
+
+/**
+ * Builds the graph slice of each decision from the cache: decisions (`slice`) read snapshots as they are
+ * (warm: no I/O), administration decisions (`adminSlice`) first ask PostgreSQL for the tree's current version,
+ * since they guard writes.
+ */
+export class GraphFacts {
+  private readonly sliceUsers = new WeakMap<UserRecord, SliceUser>();
+  private readonly roleObjects = new WeakMap<readonly string[], { from: Map<string, RoleRecord>; roles: Record<string, RoleRecord> }>();
+
+  constructor(
+    private readonly cache: GraphCache,
+    private readonly pool: pg.Pool,
+  ) {}
+
+  /** Warm (every fact in memory): builds synchronously and returns a settled promise; else loads first. */
+  slice(request: SliceRequest): Promise<GraphSlice> {
+    let token: GraphVersions | undefined;
+    try {
+      token = request.atLeast ? decodeToken(request.atLeast) : undefined;
+    } catch (error) {
+      return Promise.reject(toAuthzError(error, "invalid_request", "consistency.atLeast"));
+    }
+    const { subject, org, resourceOrgs } = request;
+    const subtree = request.subtree === true;
+    const warm = this.warmFacts(subject, org, token, resourceOrgs);
+    if (warm) return Promise.resolve(this.assemble(warm, subject, org, subtree, resourceOrgs));
+    return this.loadFacts(subject, org, token, resourceOrgs).then((facts) => this.assemble(facts, subject, org, subtree, resourceOrgs));
+  }
+
+  /** The facts of a slice if memory holds them all, without I/O. */
+  private warmFacts(subject: SubjectRef, org: string | undefined, token: GraphVersions | undefined, resourceOrgs?: string[]): Facts | undefined {
+    const now = Date.now();
+    const tree = org === undefined ? null : this.cache.warmTree(org, token, now);
+    if (tree === undefined) return undefined;
+    const roles = this.cache.warmRoles(token, now);
+    if (!roles) return undefined;
+    const facts: Facts = { tree, roles };
+    if (subject.kind === "staff") {
+      const staff = this.cache.warmStaff(token, now);
+      if (!staff) return undefined;
+      facts.staff = staff.get(subject.id) ?? null;
+    } else {
+      const user = this.cache.warmUser(subject.id, token, now);
+      if (user === undefined) return undefined;
+      facts.user = user;
+    }
+    if (resourceOrgs && resourceOrgs.length > 0 && tree) {
+      for (const id of resourceOrgs) {
+        if (tree.has(id)) continue;
+        const other = this.cache.warmTree(id, token, now);
+        if (other === undefined) return undefined;
+        (facts.others ??= new Map()).set(id, other);
+      }
+    }
+    return facts;
+  }
+
+  private async loadFacts(subject: SubjectRef, org: string | undefined, token: GraphVersions | undefined, resourceOrgs?: string[]): Promise<Facts> {
+    const tree = org === undefined ? null : await this.cache.tree(org, token);
+    const facts: Facts = { tree, roles: await this.cache.roleSet(token) };
+    if (subject.kind === "staff") facts.staff = (await this.cache.staffSet(token)).get(subject.id) ?? null;
+    else facts.user = await this.cache.user(subject.id, token);
+    if (resourceOrgs && resourceOrgs.length > 0 && tree) {
+      for (const id of resourceOrgs) {
+        if (!tree.has(id)) (facts.others ??= new Map()).set(id, await this.cache.tree(id, token));
+      }
+    }
+    return facts;
+  }
+
+  /** The slice from its facts: shared frozen parts, so a warm slice allocates one small object. */
+  private assemble(facts: Facts, subject: SubjectRef, org: string | undefined, subtree: boolean, resourceOrgs?: string[]): GraphSlice {
+    const staff = subject.kind === "staff";
+    const graph: GraphSliceData = { tree: null, orgs: NO_ORGS, memberships: NO_MEMBERSHIPS, roles: NO_ROLES };
+    if (staff) graph.staff = facts.staff ?? null;
+    else graph.user = this.sliceUser(facts.user ?? null);
+    const tree = facts.tree;
+    if (!tree || org === undefined) return { graph, graphToken: EMPTY_TOKEN };
+    // Staff hold no memberships: their path slice is the orgs alone.
+    const path = tree.pathSlice(staff ? "\u0000staff" : subject.id, org);
+    graph.tree = tree.treeInfo;
+    graph.memberships = path.memberships;
+    graph.roles = path.roleKeys.length > 0 ? this.customRoles(path.roleKeys, facts.roles) : NO_ROLES;
+    graph.orgs = subtree ? tree.subtreeOrgs(org) : path.orgs;
+    if (resourceOrgs && resourceOrgs.length > 0) graph.orgs = withPaths(graph.orgs, [tree, ...(facts.others?.values() ?? [])], resourceOrgs);
+    return { graph, graphToken: tree.token };
+  }
+
+  private sliceUser(user: UserRecord | null): SliceUser | null {
+    if (!user) return null;
+    let s = this.sliceUsers.get(user);
+    if (!s) this.sliceUsers.set(user, (s = Object.freeze({ id: user.id, status: user.status })));
+    return s;
+  }
+
+  /** The custom roles among `keys` (built-in templates come from the policy bundle). */
+  private customRoles(keys: readonly string[], custom: Map<string, RoleRecord>): Record<string, RoleRecord> {
+    const memo = this.roleObjects.get(keys);
+    if (memo && memo.from === custom) return memo.roles;
+    const roles: Record<string, RoleRecord> = {};
+    for (const k of keys) {
+      const r = custom.get(k);
+      if (r) roles[k] = r;
+    }
+    Object.freeze(roles);
+    this.roleObjects.set(keys, { from: custom, roles });
+    return roles;
+  }
+
+  // ---- administration ----
+
+  async adminSlice(request: AdminSliceRequest): Promise<GraphSlice> {
+    const actor = request.actor;
+    const change = (typeof request.change === "object" && request.change !== null ? request.change : {}) as Record<string, unknown>;
+    const token = await this.currentVersions(request, change);
+    const base = this.assemble(await this.loadFacts(actor, request.org, token), actor, request.org, false);
+    const graph: GraphSliceData = { ...base.graph };
+    const tree = request.org !== undefined ? this.cache.peekTree(request.org) : undefined;
+    const roleKeys = new Set<string>(Object.keys(graph.roles));
+    const changeRoles = Array.isArray(change.roles) ? change.roles.filter((r): r is string => typeof r === "string") : [];
+    for (const r of changeRoles) roleKeys.add(r);
+
+    switch (request.operation) {
+      case "org.reparent": {
+        const org = request.org;
+        if (tree && org !== undefined && tree.has(org)) graph.subtree = { height: tree.height(org), size: tree.subtree(org).length };
+        const parent = typeof change.parent === "string" ? change.parent : null;
+        graph.targetTree = null;
+        if (parent !== null) {
+          const target = await this.cache.tree(parent, token);
+          if (target) {
+            graph.targetTree = { root: target.root, size: target.size };
+            graph.orgs = withPaths(graph.orgs, [target], [parent]);
+          }
+        }
+        break;
+      }
+      case "org.tree":
+        if (tree && request.org !== undefined) graph.orgs = tree.subtreeOrgs(request.org);
+        break;
+      case "membership.put":
+      case "membership.delete": {
+        const userId = typeof change.user === "string" ? change.user : "";
+        const membership = (request.org !== undefined && tree?.membership(userId, request.org)) || null;
+        for (const r of membership?.roles ?? []) roleKeys.add(r);
+        graph.target = { user: this.sliceUser(await this.cache.user(userId, token)), membership };
+        break;
+      }
+      case "user.put":
+      case "user.view": {
+        const userId = typeof change.id === "string" ? change.id : "";
+        const user = this.sliceUser(await this.cache.user(userId, token));
+        const orgs = tree
+          ? tree.orgsOf(userId)
+          : await this.orgsInActorTrees(actor, userId);
+        if (tree) graph.orgs = withPaths(graph.orgs, [tree], orgs);
+        graph.target = { user, orgs };
+        break;
+      }
+      default:
+        break;
+    }
+    if (roleKeys.size > 0) {
+      const custom = await this.cache.roleSet(token);
+      const roles: Record<string, RoleRecord> = {};
+      for (const k of roleKeys) {
+        const r = custom.get(k);
+        if (r) roles[k] = r;
+      }
+      graph.roles = roles;
+    }
+    return { graph, graphToken: base.graphToken };
+  }
+
+  /**
+   * The versions PostgreSQL holds now for everything an admin decision reads, used as a token: administration
+   * guards writes, so it never reads a cache that has not yet heard of a change. One round trip.
+   */
+  private async currentVersions(request: AdminSliceRequest, change: Record<string, unknown>): Promise<GraphVersions> {
+    const given = request.atLeast ? decodeToken(request.atLeast) : undefined;
+    const orgs = [request.org, typeof change.parent === "string" ? change.parent : undefined].filter((o): o is string => !!o);
+    const users = [request.actor.kind === "staff" ? undefined : request.actor.id, change.user, change.id].filter(
+      (u): u is string => typeof u === "string",
+    );
+    try {
+      const { rows } = await this.pool.query<{ key: string; version: string }>(
+        `select k as key, coalesce(g.version, 0) as version
+           from (select 't:' || b2b_tree_root(o) as k from unnest($1::text[]) o
+                 union select 'u:' || u from unnest($2::text[]) u
+                 union select 'roles' union select 'staff') keys
+           left join graph_versions g on g.key = keys.k
+          where k is not null`,
+        [orgs, users],
+      );
+      const versions = new Map<string, number>(given ?? []);
+      for (const r of rows) versions.set(r.key, Math.max(Number(r.version), versions.get(r.key) ?? 0));
+      return versions;
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  /** Orgs of `userId`'s memberships in the trees where the actor has memberships (user.* without an org). */
+  private async orgsInActorTrees(actor: SubjectRef, userId: string): Promise<string[]> {
+    try {
+      const { rows } = await this.pool.query<{ org_id: string }>(
+        actor.kind === "staff"
+          ? "select org_id from memberships where user_id = $2 and $1::text is not null order by org_id"
+          : `select m.org_id from memberships m
+              where m.user_id = $2
+                and b2b_tree_root(m.org_id) in (select b2b_tree_root(a.org_id) from memberships a where a.user_id = $1)
+              order by m.org_id`,
+        [actor.id, userId],
+      );
+      return rows.map((r) => r.org_id);
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+}

@@ -1,0 +1,317 @@
+import type pg from "pg";
+import { AuthzError, type ErrorDetail } from "../errors.ts";
+import { invalidRequest } from "../validation.ts";
+import { importDocumentSchema, type ImportDocument } from "./graph-schemas.ts";
+import { encodeToken } from "./graph-token.ts";
+import type { OnWritten, TreeLimits, Written } from "./graph-repository.ts";
+import { notFound } from "./graph-repository.ts";
+import { MEMBERSHIP_COLUMNS, membershipFromRow, subtreeRows, type MembershipRow } from "./org-queries.ts";
+import { inTransaction, lockTrees, lockTreesOf, toStoreError, versionsOf } from "./transactions.ts";
+
+export type ImportCounts = Record<"roles" | "orgs" | "users" | "memberships" | "staff", number>;
+
+const TOKEN_KEYS_MAX = 512;
+
+/**
+ * `POST /v1/import` and `GET /v1/export`: one document (API.md), upserted in one transaction. Every problem is
+ * collected first (shape, duplicates, unknown references, cycles, then depth and size on the result), each with
+ * the path of the offending field, and nothing is written unless there are none.
+ */
+export class GraphImportExport {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly limits: TreeLimits,
+    private readonly onWritten: OnWritten = () => undefined,
+  ) {}
+
+  async importDocument(body: unknown): Promise<Written & { counts: ImportCounts }> {
+    const parsed = importDocumentSchema.safeParse(body);
+    if (!parsed.success) throw invalidRequest(parsed.error);
+    const doc = parsed.data;
+    const errors = duplicates(doc);
+
+    const versions = await inTransaction(this.pool, async (client) => {
+      const referenced = [...new Set([...doc.orgs.flatMap((o) => (o.parent ? [o.id, o.parent] : [o.id])), ...doc.memberships.map((m) => m.org)])];
+      const roots = await lockTreesOf(client, referenced, doc.orgs.filter((o) => o.parent === null).map((o) => o.id));
+      const order = await this.checkReferences(client, doc, errors);
+      if (errors.length > 0) throw unprocessable(errors);
+
+      await write(client, doc, order);
+
+      const after = await client.query<{ id: string; root: string | null }>(
+        "select id, b2b_tree_root(id) as root from unnest($1::text[]) as id",
+        [referenced],
+      );
+      const affected = new Set<string>([...roots.values(), ...after.rows.map((r) => r.root)].filter((r): r is string => r !== null));
+      await lockTrees(client, affected); // trees the import created or joined
+      await this.checkLimits(client, doc, affected, errors);
+      if (errors.length > 0) throw unprocessable(errors);
+
+      // The token names trees first, then roles/staff, then users, up to TOKEN_KEYS_MAX so a bulk import's
+      // token stays small; keys left out are still invalidated through the change feed, just not awaited.
+      const keys = [...[...affected].map((r) => `t:${r}`)];
+      if (doc.roles.length > 0) keys.push("roles");
+      if (doc.staff.length > 0) keys.push("staff");
+      keys.push(...doc.users.map((u) => `u:${u.id}`));
+      return versionsOf(client, keys.slice(0, TOKEN_KEYS_MAX));
+    });
+    this.onWritten(versions);
+    const counts = {
+      roles: doc.roles.length,
+      orgs: doc.orgs.length,
+      users: doc.users.length,
+      memberships: doc.memberships.length,
+      staff: doc.staff.length,
+    };
+    return { graphToken: encodeToken(versions), counts };
+  }
+
+  /** Unknown references and cycles, against the store as the document would leave it; returns the write order. */
+  private async checkReferences(client: pg.ClientBase, doc: ImportDocument, errors: ErrorDetail[]): Promise<number[]> {
+    const ids = [...new Set([...doc.orgs.flatMap((o) => (o.parent ? [o.id, o.parent] : [o.id])), ...doc.memberships.map((m) => m.org)])];
+    // Existing orgs and all their ancestors: enough to walk any path of the result.
+    const { rows } = await client.query<{ id: string; parent: string | null }>(
+      `with recursive up (id, parent, n) as (
+         select id, parent, 0 from orgs where id = any($1::text[])
+         union all
+         select o.id, o.parent, up.n + 1 from up join orgs o on o.id = up.parent where up.n < 64
+       ) select distinct id, parent from up`,
+      [ids],
+    );
+    const parents = new Map<string, string | null>(rows.map((r) => [r.id, r.parent]));
+    for (const o of doc.orgs) parents.set(o.id, o.parent);
+
+    const depth = new Map<string, number>();
+    const depthOf = (id: string): number | null => {
+      const seen: string[] = [];
+      let cur: string | null | undefined = id;
+      while (cur !== null && cur !== undefined && !depth.has(cur)) {
+        if (seen.includes(cur)) return null;
+        seen.push(cur);
+        cur = parents.get(cur);
+      }
+      let d = cur === null || cur === undefined ? 0 : depth.get(cur)!;
+      for (let i = seen.length - 1; i >= 0; i--) depth.set(seen[i]!, ++d);
+      return depth.get(id) ?? null;
+    };
+    doc.orgs.forEach((o, i) => {
+      if (o.parent !== null && !parents.has(o.parent)) {
+        errors.push({ path: `orgs.${i}.parent`, message: `unknown org ${o.parent}` });
+      } else if (depthOf(o.id) === null) {
+        errors.push({ path: `orgs.${i}.parent`, message: `${o.id} under ${o.parent} makes a cycle` });
+      }
+    });
+
+    const users = new Set(doc.users.map((u) => u.id));
+    const missingUsers = doc.memberships.map((m) => m.user).filter((u) => !users.has(u));
+    if (missingUsers.length > 0) {
+      const found = await client.query<{ id: string }>("select id from users where id = any($1::text[])", [missingUsers]);
+      for (const r of found.rows) users.add(r.id);
+    }
+    doc.memberships.forEach((m, i) => {
+      if (!parents.has(m.org)) errors.push({ path: `memberships.${i}.org`, message: `unknown org ${m.org}` });
+      if (!users.has(m.user)) errors.push({ path: `memberships.${i}.user`, message: `unknown user ${m.user}` });
+    });
+    // Parents first, so a row never waits on a parent written after it.
+    return doc.orgs.map((_, i) => i).sort((a, b) => (depth.get(doc.orgs[a]!.id) ?? 0) - (depth.get(doc.orgs[b]!.id) ?? 0));
+  }
+
+  /** Depth and size of every tree the import touched, as written (the transaction is still open). */
+  private async checkLimits(client: pg.ClientBase, doc: ImportDocument, roots: Set<string>, errors: ErrorDetail[]): Promise<void> {
+    const index = new Map(doc.orgs.map((o, i) => [o.id, i]));
+    const { rows } = await client.query<{ root: string; size: string; deep: string[] | null }>(
+      `with recursive down (root, id, d) as (
+         select id, id, 1 from orgs where id = any($1::text[]) and parent is null
+         union all
+         select down.root, o.id, down.d + 1 from orgs o join down on o.parent = down.id where down.d < 64
+       )
+       select root, count(*) as size, array_agg(id order by id) filter (where d > $2) as deep from down group by root`,
+      [[...roots], this.limits.maxDepth],
+    );
+    for (const r of rows) {
+      const size = Number(r.size);
+      if (size > this.limits.maxOrgs) {
+        const i = index.get(r.root);
+        errors.push({
+          path: i === undefined ? "orgs" : `orgs.${i}`,
+          message: `tree ${r.root} would have ${size} orgs; trees have at most ${this.limits.maxOrgs}`,
+        });
+      }
+      for (const id of r.deep ?? []) {
+        const i = index.get(id);
+        errors.push({
+          path: i === undefined ? "orgs" : `orgs.${i}.parent`,
+          message: `org ${id} would be deeper than ${this.limits.maxDepth} levels`,
+        });
+      }
+    }
+  }
+
+  /** The tree holding `org`, as an import document (custom roles its memberships use, the users they name). */
+  async exportTree(org: string): Promise<ImportDocument> {
+    try {
+      const client = await this.pool.connect();
+      try {
+        await client.query("begin isolation level repeatable read read only");
+        const root = await client.query<{ root: string | null }>("select b2b_tree_root($1) as root", [org]);
+        const rootId = root.rows[0]?.root;
+        if (!rootId) throw notFound("org", org);
+        const doc = await exportRoots(client, [rootId]);
+        await client.query("commit");
+        return doc;
+      } catch (error) {
+        await client.query("rollback").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  /** The whole store (every tree, all custom roles and staff). */
+  async exportAll(): Promise<ImportDocument> {
+    try {
+      const client = await this.pool.connect();
+      try {
+        await client.query("begin isolation level repeatable read read only");
+        const { rows } = await client.query<{ id: string }>("select id from orgs where parent is null order by id");
+        const doc = await exportRoots(client, rows.map((r) => r.id), true);
+        await client.query("commit");
+        return doc;
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+}
+
+async function exportRoots(client: pg.ClientBase, roots: string[], everything = false): Promise<ImportDocument> {
+  const doc: ImportDocument = { roles: [], orgs: [], users: [], memberships: [], staff: [] };
+  for (const root of roots) {
+    for (const r of await subtreeRows(client, root)) {
+      doc.orgs.push({
+        id: r.id,
+        name: r.name,
+        parent: r.parent,
+        status: r.status,
+        inheritRoles: r.inherit_roles,
+        attributes: r.attributes,
+        ...(r.parent === null ? { overLimit: r.over_limit } : {}),
+      });
+    }
+  }
+  const orgIds = doc.orgs.map((o) => o.id);
+  const ms = await client.query<MembershipRow>(
+    `select ${MEMBERSHIP_COLUMNS} from memberships where org_id = any($1::text[]) order by org_id, user_id`,
+    [orgIds],
+  );
+  doc.memberships = ms.rows.map((r) => ({ ...membershipFromRow(r) }));
+  const userIds = [...new Set(doc.memberships.map((m) => m.user))];
+  const users = await client.query<{ id: string; email: string | null; status: "active" | "disabled" }>(
+    everything ? "select id, email, status from users order by id" : "select id, email, status from users where id = any($1::text[]) order by id",
+    everything ? [] : [userIds],
+  );
+  doc.users = users.rows.map((u) => ({ id: u.id, ...(u.email !== null ? { email: u.email } : {}), status: u.status }));
+  const roleKeys = [...new Set(doc.memberships.flatMap((m) => m.roles))];
+  const roles = await client.query<{ key: string; name: string; permissions: ImportDocument["roles"][number]["permissions"]; assignable_by_buyers: boolean; limits: ImportDocument["roles"][number]["limits"] | null; checkout: "direct" | "approval" }>(
+    everything ? "select * from roles order by key" : "select * from roles where key = any($1::text[]) order by key",
+    everything ? [] : [roleKeys],
+  );
+  doc.roles = roles.rows.map((r) => ({
+    key: r.key,
+    name: r.name,
+    permissions: r.permissions,
+    assignableByBuyers: r.assignable_by_buyers,
+    ...(r.limits ? { limits: r.limits } : {}),
+    checkout: r.checkout,
+  }));
+  if (everything) {
+    const staff = await client.query<{ id: string; roles: string[] }>("select id, roles from staff order by id");
+    doc.staff = staff.rows;
+  }
+  return doc;
+}
+
+/** One row per entity: the second occurrence of an id is an error at its own path. */
+function duplicates(doc: ImportDocument): ErrorDetail[] {
+  const errors: ErrorDetail[] = [];
+  const check = <T>(list: T[], name: string, key: (x: T) => string, field: string) => {
+    const seen = new Map<string, number>();
+    list.forEach((x, i) => {
+      const k = key(x);
+      const first = seen.get(k);
+      if (first !== undefined) errors.push({ path: `${name}.${i}.${field}`, message: `duplicate of ${name}.${first}` });
+      else seen.set(k, i);
+    });
+  };
+  check(doc.roles, "roles", (r) => r.key, "key");
+  check(doc.orgs, "orgs", (o) => o.id, "id");
+  check(doc.users, "users", (u) => u.id, "id");
+  check(doc.memberships, "memberships", (m) => `${m.user}\u0000${m.org}`, "user");
+  check(doc.staff, "staff", (s) => s.id, "id");
+  return errors;
+}
+
+function unprocessable(errors: ErrorDetail[]): AuthzError {
+  const shown = errors.slice(0, 5).map((e) => `${e.path}: ${e.message}`).join("; ");
+  return new AuthzError("unprocessable", `import refused, nothing written (${errors.length} errors): ${shown}`, { details: errors });
+}
+
+/** Set-based upserts: one statement per table, whatever the document's size. */
+async function write(client: pg.ClientBase, doc: ImportDocument, order: number[]): Promise<void> {
+  if (doc.roles.length > 0) {
+    await client.query(
+      `insert into roles (key, name, permissions, assignable_by_buyers, limits, checkout)
+       select key, name, permissions, "assignableByBuyers", limits, checkout
+         from jsonb_to_recordset($1::jsonb) as x(key text, name text, permissions jsonb, "assignableByBuyers" boolean, limits jsonb, checkout text)
+       on conflict (key) do update set name = excluded.name, permissions = excluded.permissions,
+         assignable_by_buyers = excluded.assignable_by_buyers, limits = excluded.limits, checkout = excluded.checkout, updated_at = now()`,
+      [JSON.stringify(doc.roles)],
+    );
+  }
+  if (doc.users.length > 0) {
+    await client.query(
+      `insert into users (id, email, status)
+       select id, email, status from jsonb_to_recordset($1::jsonb) as x(id text, email text, status text)
+       on conflict (id) do update set email = excluded.email, status = excluded.status, updated_at = now()`,
+      [JSON.stringify(doc.users)],
+    );
+  }
+  if (doc.staff.length > 0) {
+    await client.query(
+      `insert into staff (id, roles) select id, roles from jsonb_to_recordset($1::jsonb) as x(id text, roles text[])
+       on conflict (id) do update set roles = excluded.roles, updated_at = now()`,
+      [JSON.stringify(doc.staff)],
+    );
+  }
+  if (doc.orgs.length > 0) {
+    const rows = order.map((i) => {
+      const o = doc.orgs[i]!;
+      return { ...o, overLimit: o.overLimit ?? "approval" };
+    });
+    await client.query(
+      `insert into orgs (id, name, parent, status, inherit_roles, attributes, over_limit)
+       select j->>'id', j->>'name', j->>'parent', j->>'status', (j->>'inheritRoles')::boolean, j->'attributes', j->>'overLimit'
+         from jsonb_array_elements($1::jsonb) with ordinality as e(j, n)
+        order by n
+       on conflict (id) do update set name = excluded.name, parent = excluded.parent, status = excluded.status,
+         inherit_roles = excluded.inherit_roles, attributes = excluded.attributes, over_limit = excluded.over_limit,
+         updated_at = now()`,
+      [JSON.stringify(rows)],
+    );
+  }
+  if (doc.memberships.length > 0) {
+    await client.query(
+      `insert into memberships (org_id, user_id, roles, inheritable, limits)
+       select org, "user", roles, inheritable, limits
+         from jsonb_to_recordset($1::jsonb) as x("user" text, org text, roles text[], inheritable boolean, limits jsonb)
+       on conflict (org_id, user_id) do update set roles = excluded.roles, inheritable = excluded.inheritable,
+         limits = excluded.limits, updated_at = now()`,
+      [JSON.stringify(doc.memberships)],
+    );
+  }
+}

@@ -1,0 +1,96 @@
+import type pg from "pg";
+import { AuthzError } from "../errors.ts";
+
+/** Thrown inside a transaction when a tree changed root between reading and locking it: run the transaction again. */
+export class RetryTransaction extends Error {}
+
+const RETRYABLE = new Set(["40001", "40P01"]); // serialization failure, deadlock
+const ATTEMPTS = 8;
+
+/**
+ * Runs `work` in one transaction, retrying on races the database or the tree lock detected. Anything thrown is
+ * an AuthzError: constraint violations keep their meaning, an unreachable server is graph_unavailable, and
+ * nothing is half-written (the transaction rolls back, or the server drops it if the process dies).
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+    let broken = false;
+    try {
+      await client.query("begin");
+      const result = await work(client);
+      await client.query("commit");
+      return result;
+    } catch (error) {
+      await client.query("rollback").catch(() => {
+        broken = true;
+      });
+      const code = (error as { code?: string }).code;
+      if ((error instanceof RetryTransaction || (code && RETRYABLE.has(code))) && attempt < ATTEMPTS) continue;
+      throw toStoreError(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+/** Takes the lock of each tree, in a fixed order so two writers never wait on each other crosswise. */
+export async function lockTrees(client: pg.ClientBase, roots: Iterable<string>): Promise<void> {
+  for (const root of [...new Set(roots)].sort()) {
+    await client.query("select pg_advisory_xact_lock(hashtextextended($1::text, 0))", [`b2b_authz:tree:${root}`]);
+  }
+}
+
+/** The root of each org's tree (null: unknown org). */
+export async function rootsOf(client: pg.ClientBase, orgs: string[]): Promise<Map<string, string | null>> {
+  const { rows } = await client.query<{ id: string; root: string | null }>(
+    "select id, b2b_tree_root(id) as root from unnest($1::text[]) as id",
+    [orgs],
+  );
+  return new Map(rows.map((r) => [r.id, r.root]));
+}
+
+/**
+ * Locks the trees holding `orgs` (and `extraRoots`), then checks no org changed tree meanwhile: a tree's
+ * membership only changes under its lock, so once this returns the roots stay what they are until commit.
+ */
+export async function lockTreesOf(client: pg.ClientBase, orgs: string[], extraRoots: string[] = []): Promise<Map<string, string | null>> {
+  const before = await rootsOf(client, orgs);
+  await lockTrees(client, [...[...before.values()].filter((r): r is string => r !== null), ...extraRoots]);
+  const after = await rootsOf(client, orgs);
+  for (const [org, root] of after) if (before.get(org) !== root) throw new RetryTransaction(`tree of ${org} changed`);
+  return after;
+}
+
+/** Reads back the versions this transaction's writes produced (the triggers bumped them). */
+export async function versionsOf(client: pg.ClientBase, keys: Iterable<string>): Promise<Map<string, number>> {
+  const list = [...new Set(keys)];
+  const { rows } = await client.query<{ key: string; version: string }>(
+    "select key, version from graph_versions where key = any($1::text[])",
+    [list],
+  );
+  return new Map(rows.map((r) => [r.key, Number(r.version)]));
+}
+
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "57P01", "57P02", "57P03", "08000", "08003", "08006"]);
+
+export function toStoreError(error: unknown): AuthzError {
+  if (error instanceof AuthzError) return error;
+  const e = error as { code?: string; message?: string; constraint?: string; detail?: string };
+  const message = e.message ?? String(error);
+  const code = e.code ?? "";
+  if (CONNECTION_CODES.has(code) || /Connection terminated|timeout|connect/i.test(message)) {
+    return new AuthzError("graph_unavailable", `org graph store unreachable: ${message}`, { cause: error });
+  }
+  if (code === "23505") return new AuthzError("conflict", `already exists: ${e.detail ?? message}`, { cause: error });
+  if (e.constraint === "orgs_no_cycle") return new AuthzError("conflict", message, { cause: error });
+  if (code === "23503") return new AuthzError("not_found", `refers to something unknown: ${e.detail ?? message}`, { cause: error });
+  if (code.startsWith("23")) return new AuthzError("unprocessable", message, { cause: error });
+  if (code.startsWith("22")) return new AuthzError("invalid_request", message, { cause: error });
+  return new AuthzError("internal", `org graph store: ${message}`, { cause: error });
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { pino } from "pino";
+import { loadConfig, type Config } from "../../src/config.ts";
+import { createOrgGraph, type OrgGraph } from "../../src/store/org-graph.ts";
+
+/**
+ * Integration support: every suite gets its own database on the machine's PostgreSQL (dropped and created anew)
+ * and its own Redis key prefix, so suites never see each other's data.
+ */
+export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/0";
+
+export const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+
+export async function adminQuery(sql: string, url = PG_ADMIN_URL): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database `b2b_authz_test_<suite>`; returns its URL. */
+export async function freshDatabase(suite: string, adminUrl = PG_ADMIN_URL): Promise<string> {
+  const name = `b2b_authz_test_${suite.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}`;
+  await adminQuery(`drop database if exists ${name} with (force)`, adminUrl);
+  await adminQuery(`create database ${name}`, adminUrl);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function dropDatabase(databaseUrl: string, adminUrl = PG_ADMIN_URL): Promise<void> {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  await adminQuery(`drop database if exists ${name} with (force)`, adminUrl).catch(() => undefined);
+}
+
+export function testConfig(env: Record<string, string | undefined>): Config {
+  return loadConfig({
+    GRAPH_HEARTBEAT_MS: "200",
+    REDIS_RELAY_LEASE_MS: "1500",
+    CONSISTENCY_WAIT_MS: "2000",
+    ...env,
+  });
+}
+
+export function uniquePrefix(suite: string): string {
+  return `test-${suite}-${randomUUID().slice(0, 8)}:`;
+}
+
+export async function openGraph(env: Record<string, string | undefined>): Promise<OrgGraph> {
+  return createOrgGraph(testConfig(env), silent);
+}
+
+/** Deletes a suite's Redis keys (values expire anyway; this keeps the shared Redis tidy). */
+export async function clearRedisPrefix(prefix: string, url = REDIS_URL): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Polls `probe` until it returns true; for eventual effects (invalidation without a token). Not a timing assertion. */
+export async function eventually(probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await probe()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`never happened: ${what}${lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})` : ""}`);
+}
+
+/** A small two-tree graph most suites start from. */
+export const smallDocument = {
+  roles: [
+    {
+      key: "requester",
+      name: "Requester",
+      checkout: "approval",
+      permissions: [{ code: "order.place", level: 2 }],
+    },
+  ],
+  orgs: [
+    { id: "ACME", name: "Acme", parent: null },
+    { id: "EU", name: "Acme EU", parent: "ACME" },
+    { id: "DE", name: "Acme DE", parent: "EU" },
+    { id: "BER", name: "Acme Berlin", parent: "DE" },
+    { id: "FR", name: "Acme FR", parent: "EU", inheritRoles: false },
+    { id: "US", name: "Acme US", parent: "ACME" },
+    { id: "GLOBEX", name: "Globex", parent: null, overLimit: "deny" },
+    { id: "GX-OPS", name: "Globex Ops", parent: "GLOBEX" },
+  ],
+  users: [
+    { id: "alice", email: "alice@acme.test" },
+    { id: "bob", email: "bob@acme.test" },
+    { id: "carol" },
+    { id: "henry", status: "disabled" },
+  ],
+  memberships: [
+    { user: "alice", org: "ACME", roles: ["org_admin"] },
+    { user: "bob", org: "EU", roles: ["buyer"], inheritable: false },
+    { user: "carol", org: "DE", roles: ["requester", "buyer"], limits: { maxOrderTotal: 500 } },
+    { user: "carol", org: "GLOBEX", roles: ["buyer"] },
+    { user: "carol", org: "US", roles: ["viewer"] },
+  ],
+  staff: [{ id: "ops-1", roles: ["store_admin"] }],
+};
