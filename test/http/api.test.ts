@@ -235,6 +235,16 @@ describe("management", () => {
     expect(decision.body.allow).toBe(true);
   });
 
+  it("starts an org created by a buyer inactive and makes its creator its admin (commercetools)", async () => {
+    const created = await t.call("POST", "/v1/orgs", { actor: "user:alice", body: { id: "ACME-NEW", name: "New unit", parent: "ACME-US", status: "active" } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: "ACME-NEW", parent: "ACME-US", status: "inactive" });
+    const members = await t.call("GET", "/v1/orgs/ACME-NEW/members", { actor: staff });
+    expect(members.body.members).toEqual([expect.objectContaining({ user: "alice", org: "ACME-NEW", roles: ["org_admin"] })]);
+    const refused = await t.call("POST", "/v1/orgs", { actor: "user:carol", body: { id: "ACME-NOPE", name: "No", parent: "ACME-DE" } });
+    expect(refused.status).toBe(403);
+  });
+
   it("refuses a buyer managing members (403 with the policy's reasons)", async () => {
     const res = await t.call("PUT", "/v1/orgs/ACME-DE/members/gina", { actor: "user:carol", body: { roles: ["viewer"] } });
     expect(res.status).toBe(403);
