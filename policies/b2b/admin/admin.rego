@@ -115,12 +115,15 @@ _buyer(op) := _deny([_staff_only(op, "")]) if {
 	"code": "missing_permission", "permission": _buyer_code[op], "org": graph.org_id,
 	"message": concat("", ["no role held in ", graph.org_id, " grants ", _buyer_code[op]]),
 }]) if {
-	count(grants.for_code(_buyer_code[op])) == 0
+	count(_buyer_entries) == 0
 } else := _deny(rs) if {
 	rs := _invariants(op)
 } else := _deny([r]) if {
 	r := _guard(op)
-} else := _allow([grants.how(grants.best(grants.for_code(_buyer_code[op])))], _effects(op, false))
+} else := _allow([grants.how_entry(min(_buyer_entries), _buyer_code[op])], _effects(op, false))
+
+# The actor's grants of the operation's code in org (entry tuples, the smallest is the best).
+_buyer_entries := grants.entries(_buyer_code[_op])
 
 # README reason staff_only, optionally naming the field reserved to staff.
 _staff_only(op, field) := {
@@ -137,7 +140,10 @@ _staff_only(op, field) := {
 # Invariants (staff and buyers)
 
 # MODEL Entities: at most maxDepth levels and maxOrgs orgs per tree (BigCommerce 5 layers, 500 companies).
-_invariants(op) := [r] if {
+_invariants(op) := [_parent_mismatch] if {
+	op == "org.create"
+	not _parent_matches
+} else := [r] if {
 	op == "org.create"
 	_has_org
 	r := _create_limits
@@ -177,6 +183,15 @@ _depth_reason(depth) := {
 _size_reason(size) := {
 	"code": "size_limit", "size": size, "max": _settings.maxOrgs,
 	"message": concat("", ["a tree has at most ", format_int(_settings.maxOrgs, 10), " orgs"]),
+}
+
+# README admin org.create: the org lands under `org` (absent for a top-level org), where the actor's grants and the
+# tree limits are evaluated, so `change.parent` must name the same org.
+_parent_matches if _new_parent == object.get(input, "org", null)
+
+_parent_mismatch := {
+	"code": "parent_mismatch", "org": object.get(input, "org", null), "parent": _new_parent,
+	"message": "org.create lands in its parent: change.parent must be the org of the request",
 }
 
 # MODEL "Administration": creating a child org respects the depth and size limits.
@@ -276,10 +291,10 @@ else := "(not a string)"
 # ---------------------------------------------------------------------------------------------------------------
 # Self-service guards (buyers only)
 
-# MODEL "Administration": status and inheritance of an org, and its place in the tree, are the seller's.
+# MODEL "Administration": status and inheritance of an org, and its place in the tree, are the seller's
+# (the first such field of the patch is named).
 _guard("org.update") := _staff_only("org.update", field) if {
-	some field in ["inheritRoles", "parent", "status"]
-	field in object.keys(_change)
+	field := [f | some f in ["inheritRoles", "parent", "status"]; f in object.keys(_change)][0]
 }
 
 # MODEL "Administration": nobody raises their own roles.
@@ -297,6 +312,11 @@ _guard("membership.put") := {
 	r := _escalations(_change_roles, false)[0]
 } else := r if {
 	r := _escalations(_current_roles, true)[0]
+} else := _cascade_escalation if {
+	_change_inheritable
+	not grants.max_level("user.manage") == 3
+} else := r if {
+	r := _limit_escalations[0]
 }
 
 # MODEL "Administration": removing a membership needs covering the target's current roles.
@@ -368,11 +388,108 @@ _escalations(keys, current) := [{
 	"message": concat("", [_whose(current), key, " grants ", code, " at level ", format_int(level, 10), ", above what the actor holds in ", graph.org_id]),
 } |
 	some key in keys
-	perms := roles.permissions_of(graph.role_def(key))
+	perms := grants.role_permissions(key)
 	some code in sort(object.keys(perms))
 	level := perms[code]
 	_held(code) < level
 ]
+
+# A membership is inheritable unless the change says `inheritable: false` (API import default true).
+_change_inheritable if not _change.inheritable == false
+
+# MODEL "Administration": an inheritable membership cascades into the org's subtree (MODEL "Who may do what" rule 2),
+# so writing one needs user.manage at level 3 (that org and its subtree); with level 2 the actor reaches the org only.
+_cascade_escalation := {
+	"code": "escalation", "field": "inheritable", "permission": "user.manage", "level": 3, "held": held,
+	"message": concat("", [
+		"an inheritable membership at ", graph.org_id, " cascades into its subtree, beyond the actor's user.manage reach (level ",
+		format_int(held, 10), ": ", graph.org_id, " only)",
+	]),
+} if {
+	held := grants.max_level("user.manage")
+}
+
+# MODEL "Administration" and "Checkout limits": the membership's limits must not make a role's checkout more permissive
+# than the actor's own in org - for each checkout code a role of the change grants, the target's effective limits (the
+# role's, overridden by the membership's) must stay within those of one of the actor's grants of that code, per limit:
+# a maxOrderTotal at most the actor's; a periodBudget with an amount at most the actor's over a period at least as long.
+# A grant without a limit is unlimited (an actor without one may set anything; a target without one exceeds an actor
+# with one).
+_limit_escalations := [r |
+	some code in catalog.checkoutCodes
+	actor := [grants.limits(e) | some e in grants.entries(code)]
+	some key in _change_roles
+	grants.role_permissions(key)[code]
+	limits := object.union(grants.role_limits(key), _change_limits)
+	some r in _limit_excess(code, key, limits, actor)
+]
+
+# The membership's limits as written (absent or null - none; invalid limits are refused before).
+_change_limits := l if {
+	l := _change.limits
+	is_object(l)
+} else := {}
+
+# The limits exceeding the actor's, as escalation reasons.
+_limit_excess(code, key, limits, actor) := array.concat(_max_excess(code, key, limits, actor), _budget_excess(code, key, limits, actor))
+
+_max_excess(code, key, limits, actor) := [] if {
+	some a in actor
+	_max_covered(limits, a)
+} else := [{
+	"code": "escalation", "field": "limits.maxOrderTotal", "role": key, "permission": code,
+	"value": _max_of(limits), "held": _highest_max(actor),
+	"message": concat("", ["the maxOrderTotal of role ", key, " would exceed the actor's own ", code, " limit in ", graph.org_id]),
+}]
+
+# An actor grant without a numeric maxOrderTotal is unlimited; else the target's must be a number at most the actor's.
+_max_covered(_, a) if _max_of(a) == null
+
+_max_covered(limits, a) if {
+	m := _max_of(limits)
+	m != null
+	m <= _max_of(a)
+}
+
+# The actor's highest maxOrderTotal (null when the actor has no grant of the code).
+_highest_max(actor) := max(ms) if {
+	ms := [_max_of(a) | some a in actor]
+	count(ms) > 0
+} else := null
+
+_max_of(limits) := m if {
+	m := limits.maxOrderTotal
+	is_number(m)
+} else := null
+
+_budget_excess(code, key, limits, actor) := [] if {
+	some a in actor
+	_budget_covered(limits, a)
+} else := [{
+	"code": "escalation", "field": "limits.periodBudget", "role": key, "permission": code,
+	"value": _budget_of(limits), "held": sort({a.periodBudget | some a in actor}),
+	"message": concat("", ["the periodBudget of role ", key, " would exceed the actor's own ", code, " budget in ", graph.org_id]),
+}]
+
+# An actor grant without a numeric periodBudget amount is unlimited; else the target's amount must be a number at most
+# the actor's, over a period at least as long (an unknown period counts as the shortest for the target, the longest for
+# the actor).
+_budget_covered(_, a) if _budget_of(a) == null
+
+_budget_covered(limits, a) if {
+	_budget_of(limits).amount <= _budget_of(a).amount
+	_period_rank(limits.periodBudget, 0) >= _period_rank(a.periodBudget, 5)
+}
+
+# day < week < month < year; `unknown` for a budget without a known period.
+_period_rank(budget, unknown) := r if {
+	r := {"day": 1, "week": 2, "month": 3, "year": 4}[budget.period]
+} else := unknown
+
+_budget_of(limits) := b if {
+	b := limits.periodBudget
+	is_number(b.amount)
+} else := null
 
 # The actor's highest level for a code in org (0 when not held).
 _held(code) := grants.max_level(code) if code in grants.codes

@@ -82,8 +82,11 @@ test_fail_commercetools_escalation if {
 	}] with input as _put("DE", [fx.m("DE", ["ct_admin"], true)], "dave", ["org_admin"], null)
 }
 
+# commercetools: an admin with "Others" permissions (level 2) assigns roles at its unit; the assignment stays at the
+# unit ("children will inherit" off), since an inheritable one would cascade beyond its reach.
 test_success_commercetools_admin_assigns_buyer if {
-	admin.decision.decision == "allow" with input as _put("DE", [fx.m("ACME", ["ct_admin"], true)], "dave", ["ct_buyer"], {"org": "DE", "roles": ["viewer"]})
+	inp := object.union(_put("DE", [fx.m("ACME", ["ct_admin"], true)], "dave", ["ct_buyer"], {"org": "DE", "roles": ["viewer"]}), {"change": {"inheritable": false}})
+	admin.decision.decision == "allow" with input as inp
 }
 
 test_fail_escalation_over_current_roles if {
@@ -124,7 +127,7 @@ test_fail_commercetools_more_than_five_roles if {
 test_fail_unknown_role_and_user_and_limits if {
 	_codes(admin.decision) == ["unknown_role"] with input as _put("DE", [fx.m("ACME", ["org_admin"], true)], "dave", ["ghost"], null)
 	_codes(admin.decision) == ["unknown_user"] with input as object.union(_put("DE", [fx.m("ACME", ["org_admin"], true)], "dave", ["buyer"], null), {"graph": {"target": {"user": null}}})
-	admin.decision.reasons == [{"code": "invalid_limits", "path": "limits.maxOrderTotal", "field": "limits.maxOrderTotal", "message": "limits.maxOrderTotal must be a number >= 0"}] with input as object.union(_put("DE", [fx.m("ACME", ["org_admin"], true)], "dave", ["buyer"], null), {"change": {"limits": {"maxOrderTotal": -5}}})
+	admin.decision.reasons == [{"code": "invalid_limits", "field": "limits.maxOrderTotal", "message": "limits.maxOrderTotal must be a number >= 0"}] with input as object.union(_put("DE", [fx.m("ACME", ["org_admin"], true)], "dave", ["buyer"], null), {"change": {"limits": {"maxOrderTotal": -5}}})
 }
 
 # commercetools Inactive: members of an inactive unit are edited by staff only.
@@ -217,8 +220,10 @@ test_fail_elastic_path_buyer_cannot_add_associations if {
 	_codes(admin.decision) == ["missing_permission"] with input as _put("DE", [fx.m("DE", ["ep_buyer"], false)], "dave", ["ep_buyer"], null)
 }
 
+# Elastic Path: associations are not inherited (the buyer admin's user.manage is level 2).
 test_success_elastic_path_buyer_admin_adds_association if {
-	admin.decision.decision == "allow" with input as _put("DE", [fx.m("DE", ["ep_buyer_admin"], false)], "dave", ["ep_buyer"], null)
+	inp := object.union(_put("DE", [fx.m("DE", ["ep_buyer_admin"], false)], "dave", ["ep_buyer"], null), {"change": {"inheritable": false}})
+	admin.decision.decision == "allow" with input as inp
 }
 
 test_fail_elastic_path_disabled_account if {
@@ -277,7 +282,7 @@ test_success_staff_role_put_normalized if {
 }
 
 test_fail_role_put_invalid if {
-	admin.decision.reasons == [{"code": "unsupported_level", "path": "permissions[0].level", "field": "permissions[0].level", "permission": "order.place", "level": 1, "supported": [2, 3], "message": "level not supported by order.place"}] with input as _staff_op(null, ["store_admin"], "role.put", {"key": "bad", "permissions": [{"code": "order.place", "level": 1}]})
+	admin.decision.reasons == [{"code": "unsupported_level", "field": "permissions[0].level", "permission": "order.place", "level": 1, "supported": [2, 3], "message": "level not supported by order.place"}] with input as _staff_op(null, ["store_admin"], "role.put", {"key": "bad", "permissions": [{"code": "order.place", "level": 1}]})
 	_codes(admin.decision) == ["staff_only"] with input as _op("DE", [fx.m("ACME", ["org_admin"], true)], "role.put", {"key": "x", "permissions": []})
 }
 
@@ -326,4 +331,129 @@ test_success_tree_facts_missing_default_to_zero if {
 	admin.decision.decision == "allow" with input as inp2
 	inp3 := object.union(_staff_op("US", ["store_admin"], "org.reparent", {"parent": "BER"}), {"graph": {"subtree": {"height": "tall"}}})
 	admin.decision.decision == "allow" with input as inp3
+}
+
+# ---- MODEL Administration: no privilege escalation through the shape of a membership.
+
+# An inheritable membership cascades into the subtree: a level-2 user.manage (commercetools "Others") reaches the unit only.
+test_fail_inheritable_membership_beyond_level2_reach if {
+	admin.decision.reasons == [{
+		"code": "escalation", "field": "inheritable", "permission": "user.manage", "level": 3, "held": 2,
+		"message": "an inheritable membership at DE cascades into its subtree, beyond the actor's user.manage reach (level 2: DE only)",
+	}] with input as _put("DE", [fx.m("ACME", ["ct_admin"], true)], "dave", ["ct_buyer"], null)
+}
+
+# A membership is inheritable unless it says otherwise (API import default).
+test_fail_inheritable_by_default if {
+	inp := object.union(_op("DE", [fx.m("DE", ["bc_admin"], false)], "membership.put", {"user": "dave", "roles": ["bc_junior_buyer"]}), {"graph": {"target": {"user": {"id": "dave"}, "membership": null}}})
+	[[r.code, r.field] | some r in admin.decision.reasons] == [["escalation", "inheritable"]] with input as inp
+}
+
+test_success_inheritable_membership_with_level3_reach if {
+	admin.decision.decision == "allow" with input as _put("EU", [fx.m("EU", ["org_admin"], false)], "dave", ["buyer"], null)
+}
+
+# Staff are not limited by the actor-level guards.
+test_success_staff_writes_inheritable_membership if {
+	inp := object.union(_staff_op("DE", ["store_admin"], "membership.put", {"user": "dave", "roles": ["ct_admin"], "inheritable": true}), {"graph": {"target": {"user": {"id": "dave"}, "membership": null}}})
+	admin.decision.decision == "allow" with input as inp
+}
+
+# A BigCommerce company admin limited to 500 per order and 1000 a month.
+_limited_admin := {"org": "DE", "roles": ["bc_admin"], "inheritable": false, "limits": {"maxOrderTotal": 500, "periodBudget": {"amount": 1000, "period": "month"}}}
+
+_put_limits(roles, limits) := object.union(_put("DE", [_limited_admin], "dave", roles, null), {"change": {"inheritable": false, "limits": limits}})
+
+_put_no_limits(roles) := object.union(_put("DE", [_limited_admin], "dave", roles, null), {"change": {"inheritable": false}})
+
+test_success_membership_limits_within_the_actors if {
+	admin.decision.decision == "allow" with input as _put_limits(["bc_senior_buyer"], {"maxOrderTotal": 400, "periodBudget": {"amount": 1000, "period": "month"}})
+	admin.decision.decision == "allow" with input as _put_limits(["bc_senior_buyer"], {"maxOrderTotal": 500, "periodBudget": {"amount": 800, "period": "year"}})
+}
+
+test_fail_membership_max_order_total_above_the_actors if {
+	admin.decision.reasons == [{
+		"code": "escalation", "field": "limits.maxOrderTotal", "role": "bc_senior_buyer", "permission": "order.place",
+		"value": 800, "held": 500,
+		"message": "the maxOrderTotal of role bc_senior_buyer would exceed the actor's own order.place limit in DE",
+	}] with input as _put_limits(["bc_senior_buyer"], {"maxOrderTotal": 800, "periodBudget": {"amount": 1000, "period": "month"}})
+}
+
+# Removing a limit (none = unlimited) is more permissive than the actor's limit.
+test_fail_membership_without_limits_when_the_actor_has_some if {
+	[[r.field, r.value] | some r in admin.decision.reasons] == [["limits.maxOrderTotal", null]] with input as _put_no_limits(["bc_senior_buyer"])
+	[[r.field, r.value] | some r in admin.decision.reasons] == [["limits.periodBudget", null]] with input as _put_limits(["bc_senior_buyer"], {"maxOrderTotal": 500})
+}
+
+test_fail_membership_budget_above_the_actors if {
+	admin.decision.reasons == [{
+		"code": "escalation", "field": "limits.periodBudget", "role": "bc_senior_buyer", "permission": "order.place",
+		"value": {"amount": 2000, "period": "month"}, "held": [{"amount": 1000, "period": "month"}],
+		"message": "the periodBudget of role bc_senior_buyer would exceed the actor's own order.place budget in DE",
+	}] with input as _put_limits(["bc_senior_buyer"], {"maxOrderTotal": 500, "periodBudget": {"amount": 2000, "period": "month"}})
+}
+
+# The same amount over a shorter period allows more spending.
+test_fail_membership_budget_over_a_shorter_period if {
+	[r.field | some r in admin.decision.reasons] == ["limits.periodBudget"] with input as _put_limits(["bc_senior_buyer"], {"maxOrderTotal": 500, "periodBudget": {"amount": 1000, "period": "day"}})
+}
+
+# A role's own limits count: the membership keeps them where it sets none.
+test_success_role_limits_within_the_actors if {
+	role := {"key": "capped", "assignableByBuyers": true, "permissions": [{"code": "order.place", "level": 2}], "limits": {"maxOrderTotal": 300, "periodBudget": {"amount": 900, "period": "month"}}}
+	inp := object.union(_put_no_limits(["capped"]), {"graph": {"roles": {"capped": role}}})
+	admin.decision.decision == "allow" with input as inp
+}
+
+# Roles without a checkout code are not limited; an actor without limits sets any.
+test_success_limits_irrelevant_or_actor_unlimited if {
+	admin.decision.decision == "allow" with input as _put_limits(["bc_junior_buyer"], {"maxOrderTotal": 100000})
+	inp := object.union(_put("DE", [fx.m("DE", ["bc_admin"], false)], "dave", ["bc_senior_buyer"], null), {"change": {"inheritable": false}})
+	admin.decision.decision == "allow" with input as inp
+}
+
+# Quote checkout is a checkout (a finalized quote is an order): its limits are guarded too.
+test_fail_quote_checkout_limits_above_the_actors if {
+	role := {"key": "quoter", "assignableByBuyers": true, "permissions": [{"code": "quote.checkout", "level": 2}]}
+	inp := object.union(_put_limits(["quoter"], {"maxOrderTotal": 900, "periodBudget": {"amount": 1000, "period": "month"}}), {"graph": {"roles": {"quoter": role}}})
+	[[r.permission, r.field] | some r in admin.decision.reasons] == [["quote.checkout", "limits.maxOrderTotal"]] with input as inp
+}
+
+# ---- README admin org.create: the org of the request is the parent, where grants and limits are evaluated.
+
+test_fail_org_create_parent_differs_from_org if {
+	admin.decision.reasons == [{
+		"code": "parent_mismatch", "org": "DE", "parent": "FR",
+		"message": "org.create lands in its parent: change.parent must be the org of the request",
+	}] with input as _op("DE", [fx.m("ACME", ["org_admin"], true)], "org.create", {"id": "X", "parent": "FR"})
+	_codes(admin.decision) == ["parent_mismatch"] with input as _op("DE", [fx.m("ACME", ["org_admin"], true)], "org.create", {"id": "X"})
+}
+
+test_fail_staff_org_create_parent_without_org if {
+	admin.decision.reasons == [{
+		"code": "parent_mismatch", "org": null, "parent": "DE",
+		"message": "org.create lands in its parent: change.parent must be the org of the request",
+	}] with input as _staff_op(null, ["store_admin"], "org.create", {"id": "X", "parent": "DE"})
+}
+
+test_success_staff_org_create_under_parent if {
+	admin.decision.effects == {"status": "active", "creatorRoles": []} with input as _staff_op("DE", ["store_admin"], "org.create", {"id": "X", "parent": "DE"})
+}
+
+# Several fields reserved to staff in one patch: the first one is named.
+test_fail_buyer_changes_status_and_inheritance if {
+	inp := _op("DE", [fx.m("ACME", ["org_admin"], true)], "org.update", {"status": "active", "inheritRoles": false, "parent": "US"})
+	admin.decision.reasons == [{"code": "staff_only", "operation": "org.update", "field": "inheritRoles", "message": "changing inheritRoles is reserved to staff"}] with input as inp
+}
+
+# A stored budget without a known period counts as the actor's longest (fail closed).
+test_fail_actor_budget_without_period_counts_as_longest if {
+	actor := {"org": "DE", "roles": ["bc_admin"], "inheritable": false, "limits": {"periodBudget": {"amount": 1000}}}
+	inp := object.union(_put("DE", [actor], "dave", ["bc_senior_buyer"], null), {"change": {"inheritable": false, "limits": {"periodBudget": {"amount": 500, "period": "year"}}}})
+	admin.decision.reasons[0].held == [{"amount": 1000}] with input as inp
+}
+
+test_success_actor_highest_max_order_total if {
+	admin._highest_max([{"maxOrderTotal": 5}, {"maxOrderTotal": 9}]) == 9
+	admin._highest_max([]) == null
 }

@@ -12,7 +12,14 @@ import data.b2b.check
 # title: Results
 # description: One decision per item of `input.checks`, in the same order.
 # entrypoint: true
-results := [check.decide_item(c) | some c in _checks]
+results := [_decided[k] | some k in _keys]
+
+# Each item's key (`check.item_key`: the action and what the decision reads of the resource).
+_keys := [check.item_key(c) | some c in _checks]
+
+# One decision per distinct key: items asking the same thing (a list of orders of one org, the same code for many
+# resources) are decided once.
+_decided := {k: check.decide_key(k) | some k in {k | some k in _keys}}
 
 # API batch: up to 1000 items (the HTTP layer enforces the bound).
 _checks := input.checks if is_array(input.checks)

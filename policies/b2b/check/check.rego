@@ -28,13 +28,116 @@ decide_item(item) := decide(_get(item, "action"), _get(item, "resource"))
 #   One decision {decision, allow, reasons, approvers?}. Refusals are checked in a fixed order and the first wins -
 #   unknown action (stops at once: the HTTP layer answers 400), unknown or disabled subject, unknown acting org,
 #   unknown or foreign resource org, own order, staff, org status, grants, level, checkout limits.
-decide(action, resource) := _deny([_unknown_action(action)]) if {
+decide(action, resource) := decide_normalized(action, _resource(resource))
+
+# METADATA
+# title: Decide a normalized item
+# description: "`decide` for a resource already normalized (`{org, buyer, attributes}` or null)."
+decide_normalized(action, res) := _deny([_unknown_action(action)]) if {
 	not roles.canonical(action)
-} else := _deny([r]) if {
+} else := _deny(_refused) if {
+	count(_refused) > 0
+} else := _decide(roles.canonical(action), res)
+
+# METADATA
+# title: Item key
+# description: |
+#   What the decision of a `{action, resource?}` item depends on, read from the item as given: the action and, for a
+#   resource object, its `org` (null: the acting org), whether its `buyer` is the subject, whether its `owner` is the
+#   subject, whether it has no `buyer` (level-1 ownership is the buyer, else the owner) and, only when some grant may
+#   carry a numeric limit, the order's `total` and `spentInPeriod` for checkout codes (else no grant can be over a
+#   limit, and nothing else of the resource is read). Items with equal keys get equal decisions: a batch decides each
+#   distinct key once (`decide_key`).
+item_key(item) := [action, object.get(r, "org", null), b == s, object.get(r, "owner", null) == s, b == null] if {
+	not _any_limit
+	is_object(item)
+	r := object.get(item, "resource", null)
+	is_object(r)
+	action := object.get(item, "action", null)
+	b := object.get(r, "buyer", null)
+	s := _subject
+} else := array.concat([action, object.get(r, "org", null), b == s, object.get(r, "owner", null) == s, b == null], figures) if {
+	is_object(item)
+	r := object.get(item, "resource", null)
+	is_object(r)
+	action := object.get(item, "action", null)
+	b := object.get(r, "buyer", null)
+	s := _subject
+	figures := _figures(action, object.get(r, "attributes", null))
+} else := [_get(item, "action")]
+
+# The order's figures when they matter (a checkout code, and some grant of the subject may carry a numeric limit).
+_figures(action, attributes) := [_num(a, "total"), _num(a, "spentInPeriod")] if {
+	roles.canonical(action) in catalog.checkoutCodes
+	a := _object(attributes)
+} else := [0, 0]
+
+# An object, or the empty object.
+_object(x) := x if is_object(x)
+
+else := {}
+
+# The subject's id, or null.
+_subject := s if {
+	s := graph.subject_id
+} else := null
+
+# Some membership on the acting path, or some role it references, carries a numeric limit (a superset of the grants'
+# limits, computed once per evaluation).
+_any_limit if {
+	some m in graph.memberships
+	_numeric_limit(m.limits)
+} else if {
+	some m in graph.memberships
+	some key in m.roles
+	_numeric_limit(grants.role_limits(key))
+} else := false
+
+# MODEL Role limits that `_over` can exceed.
+_numeric_limit(limits) if is_number(limits.maxOrderTotal)
+
+_numeric_limit(limits) if is_number(limits.periodBudget.amount)
+
+# METADATA
+# title: Decide a key
+# description: The decision of every item with key `k` (`item_key`); equal to `decide_item` of each of them.
+decide_key(k) := decide(k[0], _key_resource(k))
+
+# A resource with the facts of a key: its org as given, the subject as buyer, or as owner where the buyer is absent,
+# or a buyer that is not the subject (`false`); the order's figures when the key has them.
+_key_resource(k) := null if {
+	count(k) == 1
+} else := {"org": k[1], "buyer": _key_buyer(k[2], k[4]), "owner": _key_owner(k[3]), "attributes": _key_figures(k)}
+
+_key_buyer(true, _) := _subject
+
+_key_buyer(false, true) := null
+
+_key_buyer(false, false) := false
+
+_key_owner(true) := _subject
+
+_key_owner(false) := null
+
+_key_figures(k) := {"total": k[5], "spentInPeriod": k[6]} if {
+	count(k) == 7
+} else := {}
+
+# The refusal of the subject (unknown, disabled) or of the acting org (unknown), or none: the same for every item
+# of a batch, so a complete rule that is always defined (computed once per evaluation).
+_refused := [] if {
+	graph.user.status == "active"
+	graph.acting
+} else := [r] if {
 	r := status.subject_refusal
-} else := _deny([r]) if {
+} else := [r] if {
 	r := status.org_refusal
-} else := _decide(roles.canonical(action), _resource(resource))
+} else := []
+
+# The acting org's status refusing acting in it (pending, rejected, disabled), or none; once per evaluation.
+_acting_refused := [r] if {
+	r := status.acting_refusal
+} else := []
 
 # Reading an optional field of a possibly malformed item (a batch keeps one answer per item).
 _get(obj, key) := v if {
@@ -44,9 +147,9 @@ _get(obj, key) := v if {
 
 # MODEL "Who may do what": a resource's org defaults to the acting org; `buyer` or `owner` marks level-1 ownership.
 _resource(r) := {
-	"org": _default(_get(r, "org"), graph.org_id),
-	"buyer": _default(_get(r, "buyer"), _get(r, "owner")),
-	"attributes": _default(_get(r, "attributes"), {}),
+	"org": _default(object.get(r, "org", null), graph.org_id),
+	"buyer": _default(object.get(r, "buyer", null), object.get(r, "owner", null)),
+	"attributes": _default(object.get(r, "attributes", null), {}),
 } if {
 	is_object(r)
 } else := null
@@ -63,20 +166,44 @@ _decide(code, res) := _deny([r]) if {
 	r := _own_order(code, res)
 } else := _staff(code) if {
 	graph.is_staff
+} else := _deny(_acting_refused) if {
+	count(_acting_refused) > 0
 } else := _deny([r]) if {
-	r := status.acting_refusal
-} else := _deny([r]) if {
-	r := status.gate(code, landing(res))
+	r := _gate(code, landing(res))
 } else := _deny([not_associated]) if {
 	not grants.associated
-} else := _held(code, res, grants.for_code(code))
+} else := _held(code, res, grants.entries(code))
 
-# MODEL "Who may do what": the code must be held in the acting org, and the resource within reach of the acting org.
+# MODEL "Status": the gate of the org the action lands in; an acting org whose status refuses nothing (active) is
+# known once per evaluation.
+_gate(code, id) := status.gate(code, id) if {
+	not _open_at(id)
+}
+
+_open_at(id) if {
+	id == graph.org_id
+	_acting_open
+}
+
+_acting_open if {
+	status.open(graph.status_of(graph.org_id))
+} else := false
+
+# MODEL "Who may do what": the code must be held in the acting org (`es`: its entry tuples), and the resource within
+# reach of the acting org.
 _held(code, res, es) := _deny([_missing(code)]) if {
 	count(es) == 0
-} else := _deny([_outside(res)]) if {
-	not needed_level(res)
-} else := _covered(code, res, es, [e | some e in es; e.level >= needed_level(res)])
+} else := _reached(code, res, es, _needed(res))
+
+# The level the resource needs, 0 outside the acting org's reach.
+_needed(res) := l if {
+	l := needed_level(res)
+} else := 0
+
+# MODEL "Levels": a higher level satisfies a lower one.
+_reached(_, res, _, 0) := _deny([_outside(res)])
+
+_reached(code, res, es, need) := _covered(code, res, es, need, [e | some e in es; e[4] >= need]) if need > 0
 
 # METADATA
 # title: Landing org
@@ -144,12 +271,13 @@ needed_level(res) := 1 if {
 	graph.reached(res.org)
 }
 
-# MODEL "Levels": a higher level satisfies a lower one; checkout codes go through the limits.
-_covered(code, res, es, covering) := _deny([_too_low(code, res, es)]) if {
+# MODEL "Levels": the entries covering the needed level; checkout codes go through the limits, else the best grant
+# (the smallest tuple) explains the allow.
+_covered(code, res, es, need, covering) := _deny([_too_low(code, res, es, need)]) if {
 	count(covering) == 0
 } else := _checkout(code, covering, res) if {
 	code in catalog.checkoutCodes
-} else := _allow([grants.how(grants.best(covering))])
+} else := _allow([grants.how_entry(min(covering), code)])
 
 # MODEL "Who may do what": authority never flows up or sideways; level 3 stops where an org opts out of inheritance.
 _outside(res) := {
@@ -163,41 +291,52 @@ _outside(res) := {
 }
 
 # MODEL "Levels": the code is held, but at no level covering the resource.
-_too_low(code, res, es) := {
+_too_low(code, res, es, need) := {
 	"code": "level_too_low", "permission": code, "org": res.org,
-	"level": held, "required": needed_level(res),
+	"level": held, "required": need,
 	"message": concat("", [
 		code, " is held at level ", format_int(held, 10),
-		", the resource needs level ", format_int(needed_level(res), 10),
+		", the resource needs level ", format_int(need, 10),
 	]),
 } if {
-	held := max([e.level | some e in es])
+	held := max([e[4] | some e in es])
 }
 
-# MODEL "Checkout limits and approvals": the most permissive grant decides.
-_checkout(code, covering, res) := [x.result | some x in outs; x.key == k][0] if {
-	outs := [_outcome(e, res, code) | some e in covering]
-	k := min([x.key | some x in outs])
+# MODEL "Checkout limits and approvals": the most permissive grant decides - each covering entry gets an outcome
+# class (0 allow, 1 approval, 2 deny), and the smallest [class, entry...] wins (allow < approval < deny, then
+# direct < inherited < reach, nearest first); only the winner's answer is built.
+_checkout(code, covering, res) := _outcome(code, res, attrs, min([_keyed(e, attrs) | some e in covering])) if {
+	attrs := _attrs(res)
 }
 
-# MODEL "Checkout limits": one grant's outcome, keyed so that allow < approval < deny, then direct < inherited < reach, nearest first.
-_outcome(e, res, code) := {"key": [2, e.rank, e.dist, e.role, e.m], "result": _deny([_limit_reason("limit_exceeded", e, over)])} if {
-	over := _over(_limits(e), _attrs(res))
+# An entry keyed by its outcome class.
+_keyed(e, attrs) := [_class(e, _over_or_null(grants.limits(e), attrs)), e[0], e[1], e[2], e[3], e[4], e[5], e[6]]
+
+# MODEL "Checkout limits": over a limit - deny where the tree's overLimit says so, else approval; Emporix Requester
+# (checkout approval) - approval; else allow.
+_class(e, over) := 2 if {
+	over != null
 	graph.over_limit == "deny"
-} else := {"key": [1, e.rank, e.dist, e.role, e.m], "result": _approval([grants.how(e), _limit_reason("over_limit", e, over)], res)} if {
-	over := _over(_limits(e), _attrs(res))
-} else := {"key": [1, e.rank, e.dist, e.role, e.m], "result": _approval([grants.how(e), _approval_checkout(e)], res)} if {
-	roles.checkout_of(graph.role_def(e.role)) == "approval"
-} else := {"key": [0, e.rank, e.dist, e.role, e.m], "result": _allow([grants.how(e), _within(e, code)])}
+} else := 1 if {
+	over != null
+} else := 1 if {
+	roles.checkout_of(graph.role_def(e[2])) == "approval"
+} else := 0
 
-# MODEL Membership: the membership's limits override the role's, field by field.
-_limits(e) := object.union(_role_limits(e.role), grants.membership(e).limits)
-
-# MODEL Role: optional `limits` of a role (custom or template).
-_role_limits(key) := l if {
-	l := graph.role_def(key).limits
-	is_object(l)
-} else := {}
+# The answer of the winning entry `k` ([class, entry...]).
+_outcome(code, res, attrs, k) := _deny([_limit_reason("limit_exceeded", e, _over(grants.limits(e), attrs))]) if {
+	k[0] == 2
+	e := array.slice(k, 1, 8)
+} else := _approval([grants.how_entry(e, code), _limit_reason("over_limit", e, over)], res) if {
+	k[0] == 1
+	e := array.slice(k, 1, 8)
+	over := _over(grants.limits(e), attrs)
+} else := _approval([grants.how_entry(e, code), _approval_checkout(e)], res) if {
+	k[0] == 1
+	e := array.slice(k, 1, 8)
+} else := _allow([grants.how_entry(e, code), _within(e, code)]) if {
+	e := array.slice(k, 1, 8)
+}
 
 # MODEL "Checkout limits": the order's attributes (`total`, `spentInPeriod`).
 _attrs(res) := res.attributes if is_object(res.attributes)
@@ -208,6 +347,11 @@ else := {}
 _num(attrs, key) := attrs[key] if is_number(attrs[key])
 
 else := 0
+
+# MODEL "Checkout limits": which limit an order is over, or null.
+_over_or_null(limits, attrs) := o if {
+	o := _over(limits, attrs)
+} else := null
 
 # MODEL "Checkout limits": over maxOrderTotal, or spentInPeriod + total over the period budget.
 _over(limits, attrs) := {"limit": "maxOrderTotal", "max": limits.maxOrderTotal, "total": _num(attrs, "total")} if {
@@ -223,20 +367,20 @@ _over(limits, attrs) := {"limit": "maxOrderTotal", "max": limits.maxOrderTotal, 
 
 # MODEL "Checkout limits": over_limit (approval) or limit_exceeded (tree overLimit deny), with the limit's figures.
 _limit_reason(code, e, over) := object.union(over, {
-	"code": code, "role": e.role, "org": e.org,
-	"message": concat("", ["order over the ", over.limit, " of role ", e.role, " at ", e.org]),
+	"code": code, "role": e[2], "org": e[5],
+	"message": concat("", ["order over the ", over.limit, " of role ", e[2], " at ", e[5]]),
 })
 
 # Emporix Requester: roles with checkout "approval" always need approval.
 _approval_checkout(e) := {
-	"code": "approval_checkout", "role": e.role, "org": e.org,
-	"message": concat("", ["role ", e.role, " always checks out through approval"]),
+	"code": "approval_checkout", "role": e[2], "org": e[5],
+	"message": concat("", ["role ", e[2], " always checks out through approval"]),
 }
 
 # MODEL "Checkout limits": a direct checkout within the grant's limits.
 _within(e, code) := {
-	"code": "within_limit", "role": e.role, "org": e.org, "permission": code,
-	"message": concat("", ["within the limits of role ", e.role, " at ", e.org]),
+	"code": "within_limit", "role": e[2], "org": e[5], "permission": code,
+	"message": concat("", ["within the limits of role ", e[2], " at ", e[5]]),
 }
 
 # API: an unknown action code is a distinct reason (the HTTP layer answers 400).

@@ -356,3 +356,19 @@ test_success_checkout_without_resource if {
 test_success_resource_defaults_to_acting_org if {
 	check.decision.decision == "allow" with input as fx.chk("DE", [fx.m("DE", ["ct_buyer"], true)], "order.view", {"type": "order", "buyer": "carol"})
 }
+
+# MODEL Role: a custom role of the slice replaces the built-in template of the same key entirely - codes it does not
+# grant are not read from the template.
+test_fail_custom_role_replaces_template_of_same_key if {
+	inp := object.union(fx.chk("DE", [fx.m("DE", ["buyer"], false)], "order.place", null), {"graph": {"roles": {"buyer": {"key": "buyer", "permissions": [{"code": "catalog.browse", "level": 2}]}}}})
+	check.decision.reasons == [{"code": "missing_permission", "permission": "order.place", "org": "DE", "message": "no role held in DE grants order.place"}] with input as inp
+	check.decision.allow with input as object.union(inp, {"action": "catalog.browse"})
+}
+
+# A checkout without an order (may the subject place orders here at all) goes through the limits with a total of 0.
+test_success_checkout_without_resource_within_limits if {
+	check.decision == {"decision": "allow", "allow": true, "reasons": [
+		{"code": "direct_role", "role": "buyer", "org": "DE", "permission": "order.place", "level": 2, "message": "role buyer held at DE"},
+		{"code": "within_limit", "role": "buyer", "org": "DE", "permission": "order.place", "message": "within the limits of role buyer at DE"},
+	]} with input as fx.chk("DE", [fx.m("DE", ["buyer"], false)], "order.place", null)
+}

@@ -9,40 +9,48 @@ package b2b.grants
 import data.b2b.graph
 import data.b2b.roles
 
+# Role keys referenced by the subject's memberships on the acting path.
+_keys := {key | some m in graph.memberships; some key in m.roles}
+
 # METADATA
 # title: Role permissions
 # description: |
 #   The normalized permissions {code - level} of each role referenced by the subject's memberships on the acting path
 #   (for answers that list every code; a single check reads `level_of` instead).
 role_perms[key] := _perms(key) if {
-	some m in graph.memberships
-	some key in m.roles
+	some key in _keys
 	graph.role_def(key)
 }
 
-# Built-in templates are canonical with one entry per code (checked by the templates tests): read them as they are.
-_perms(key) := {p.code: p.level | some p in data.b2b.templates.roles[key].permissions} if {
+# Built-in templates are canonical with one entry per code (checked by the templates tests): read from their index
+# `data.b2b.templates.levels` ({code: level} per template).
+_perms(key) := data.b2b.templates.levels[key] if {
 	not _custom[key]
 } else := _custom[key]
 
+# METADATA
+# title: Permissions of any role
+# description: |
+#   The normalized permissions {code - level} of role `key` - a custom role of the slice through the catalog, else the
+#   built-in template's index; undefined for an unknown key.
+role_permissions(key) := roles.permissions_of(def) if {
+	def := graph.graph.roles[key]
+	is_object(def)
+} else := data.b2b.templates.levels[key]
+
 # Custom roles of the slice, normalized through the catalog once per evaluation.
 _custom[key] := roles.permissions_of(def) if {
-	some m in graph.memberships
-	some key in m.roles
+	some key in _keys
 	def := graph.graph.roles[key]
 	is_object(def)
 }
 
 # METADATA
 # title: Level of a code in a role
-# description: The level at which role `key` grants `code` (canonical), undefined when it does not.
-level_of(key, code) := _custom[key][code] if {
-	_custom[key]
-} else := l if {
-	some p in data.b2b.templates.roles[key].permissions
-	p.code == code
-	l := p.level
-}
+# description: |
+#   The level at which role `key` (referenced by the subject's memberships) grants `code` (canonical), undefined when it
+#   does not. A custom role of the slice replaces the template of the same key entirely.
+level_of(key, code) := role_perms[key][code]
 
 # A role (template or custom) that grants at least one code, resp. at least one code at level 3.
 _grants_any(key) if count(_custom[key]) > 0
@@ -60,8 +68,8 @@ _grants_level3(key) if {
 
 _grants_level3(key) if {
 	not _custom[key]
-	some p in data.b2b.templates.roles[key].permissions
-	p.level == 3
+	some l in data.b2b.templates.levels[key]
+	l == 3
 }
 
 # MODEL Role: a role key unknown to the slice and the templates grants nothing.
@@ -69,87 +77,93 @@ _known(key) if _custom[key]
 
 _known(key) if data.b2b.templates.roles[key]
 
-# METADATA
-# title: Role grants
-# description: |
-#   Roles the subject holds in the acting org, each with the org of its membership and how it is held
-#   (`via`, `rank` 0 direct / 1 inherited, `dist` = levels above the acting org, `m` = membership index).
-#   MODEL "Who may do what" rule 1 (direct; AI Commerce Cloud, Emporix, Elastic Path associations) and rule 2
-#   (inherited; commercetools "Children will inherit" + "Inherit role assignments from all ancestors").
-role_grants := [g |
+# MODEL "Who may do what": the subject's grants in the acting org as tuples `[rank, dist, role, m, org, via]`
+# (`rank` 0 direct, 1 inherited, 2 level-3 reach; `dist` = levels above the acting org; `m` = membership index), in
+# membership and role order. Computed once per evaluation; a tuple sorts like the grant it ranks (`best`).
+# MODEL rules 1 and 2: the roles held at the acting org.
+_role_tuples := [[r, graph.acting_depth - m.index, key, mi, m.org, _vias[r]] |
 	some mi, m in graph.memberships
-	_holds_roles(m)
+	r := _role_rank(m)
 	some key in m.roles
 	_known(key)
-	g := {"role": key, "org": m.org, "via": _via(m), "rank": _rank(m), "dist": graph.acting_depth - m.index, "m": mi}
 ]
 
-# MODEL rule 1 (a membership at the acting org) and rule 2 (inheritable, path test passes).
-_holds_roles(m) if m.index == graph.acting_depth
-
-_holds_roles(m) if {
-	m.inheritable
-	graph.reaches_acting(m.index)
-}
-
-# How a role is held, for reasons and for ranking (direct before inherited).
-_via(m) := "direct" if m.index == graph.acting_depth
-
-else := "inherited"
-
-# Ranking of grants: direct 0, inherited 1 (level-3 reach 2).
-_rank(m) := 0 if m.index == graph.acting_depth
-
-else := 1
-
-# METADATA
-# title: Level-3 reach grants
-# description: |
-#   MODEL "Who may do what" rule 3 - memberships at an ancestor that are not inheritable (else rule 2 applies) but pass
-#   the path test: their level-3 permissions reach the acting org (BigCommerce "company and subsidiaries", Elastic Path
-#   "purchases of any child account in the subtree" although associations are not inherited).
-reach_grants := [g |
+# MODEL rule 3: level-3 permissions of memberships at an ancestor that are not inheritable (else rule 2 applies).
+_reach_tuples := [[2, graph.acting_depth - m.index, key, mi, m.org, "level3_reach"] |
 	some mi, m in graph.memberships
 	not m.inheritable
 	graph.reaches_acting(m.index)
 	some key in m.roles
 	_grants_level3(key)
-	g := {"role": key, "org": m.org, "via": "level3_reach", "rank": 2, "dist": graph.acting_depth - m.index, "m": mi}
 ]
+
+# How a membership holds its roles: 0 direct (rule 1), 1 inherited (rule 2, inheritable and the path test passes).
+_role_rank(m) := 0 if {
+	m.index == graph.acting_depth
+} else := 1 if {
+	m.inheritable
+	graph.reaches_acting(m.index)
+}
+
+# The `via` of each rank.
+_vias := ["direct", "inherited", "level3_reach"]
+
+# METADATA
+# title: Role grants
+# description: |
+#   Roles the subject holds in the acting org (rules 1 and 2), each with the org of its membership and how it is held
+#   (`via`, `rank` 0 direct / 1 inherited, `dist` = levels above the acting org, `m` = membership index).
+role_grants := [_grant(t) | some t in _role_tuples]
+
+# METADATA
+# title: Level-3 reach grants
+# description: MODEL "Who may do what" rule 3 - the memberships whose level-3 permissions reach the acting org (rank 2).
+reach_grants := [_grant(t) | some t in _reach_tuples]
+
+# A grant tuple as an object.
+_grant(t) := {"role": t[2], "org": t[4], "via": t[5], "rank": t[0], "dist": t[1], "m": t[3]}
 
 # METADATA
 # title: Entries for a code
 # description: |
-#   The grants of one code in the acting org, each as {role, org, via, rank, dist, m, code, level}; computed per code
-#   from the (memoized) grants, so a batch does not rebuild the subject's grants per check.
-for_code(code) := array.concat(
-	[object.union(g, {"code": code, "level": level}) | some g in role_grants; level := level_of(g.role, code)],
-	[object.union(g, {"code": code, "level": 3}) | some g in reach_grants; level_of(g.role, code) == 3],
+#   The grants of one code in the acting org as tuples `[rank, dist, role, m, level, org, via]`: a role grant at the
+#   level its role grants the code, a level-3 reach where its role grants the code at level 3. One lookup per grant;
+#   the smallest tuple is the best grant.
+entries(code) := array.concat(
+	[[t[0], t[1], t[2], t[3], l, t[4], t[5]] | some t in _role_tuples; l := level_of(t[2], code)],
+	[[2, t[1], t[2], t[3], 3, t[4], "level3_reach"] | some t in _reach_tuples; level_of(t[2], code) == 3],
 )
+
+# METADATA
+# title: Entries for a code, as objects
+# description: The grants of one code in the acting org, each as {role, org, via, rank, dist, m, code, level}.
+for_code(code) := [{"role": e[2], "org": e[5], "via": e[6], "rank": e[0], "dist": e[1], "m": e[3], "code": code, "level": e[4]} |
+	some e in entries(code)
+]
 
 # METADATA
 # title: Held codes
 # description: Every code the subject holds in the acting org.
-codes := {code | some g in role_grants; some code, _ in role_perms[g.role]} | {code |
-	some g in reach_grants
-	some code, level in role_perms[g.role]
+codes := {code | some t in _role_tuples; some code, _ in role_perms[t[2]]} | {code |
+	some t in _reach_tuples
+	some code, level in role_perms[t[2]]
 	level == 3
 }
 
 # METADATA
 # title: Associated
-# description: MODEL - some membership on the acting path grants something in the acting org.
+# description: |
+#   MODEL - some membership on the acting path grants something in the acting org. Always defined (true or false),
+#   so it is computed once per evaluation.
 associated if {
-	some g in role_grants
-	_grants_any(g.role)
-}
-
-associated if count(reach_grants) > 0
+	some t in _role_tuples
+	_grants_any(t[2])
+} else := count(_reach_tuples) > 0
 
 # METADATA
 # title: Highest level
 # description: MODEL "Levels" - a higher level satisfies a lower one; the highest level held for a code.
-max_level(code) := max([e.level | some e in for_code(code)])
+max_level(code) := max([e[4] | some e in entries(code)])
 
 # METADATA
 # title: Best entry
@@ -161,25 +175,43 @@ best(es) := [e | some e in es; [e.rank, e.dist, e.role, e.m] == k][0] if {
 # METADATA
 # title: How
 # description: The allow reason naming how a permission is held (direct_role, inherited_role, level3_reach) with role and org.
-how(e) := {
-	"code": "direct_role", "role": e.role, "org": e.org, "permission": e.code, "level": e.level,
-	"message": concat("", ["role ", e.role, " held at ", e.org]),
+how(e) := held_reason(e.via, e.role, e.org, e.code, e.level)
+
+# METADATA
+# title: How an entry is held
+# description: The allow reason of an entry tuple of `entries(code)`.
+how_entry(e, code) := held_reason(e[6], e[2], e[5], code, e[4])
+
+# METADATA
+# title: Held reason
+# description: direct_role, inherited_role or level3_reach, with role, org, permission and level.
+held_reason(via, role, org, code, level) := {
+	"code": "direct_role", "role": role, "org": org, "permission": code, "level": level,
+	"message": concat("", ["role ", role, " held at ", org]),
 } if {
-	e.via == "direct"
+	via == "direct"
 } else := {
-	"code": "inherited_role", "role": e.role, "org": e.org, "permission": e.code, "level": e.level,
-	"message": concat("", ["role ", e.role, " inherited from ", e.org]),
+	"code": "inherited_role", "role": role, "org": org, "permission": code, "level": level,
+	"message": concat("", ["role ", role, " inherited from ", org]),
 } if {
-	e.via == "inherited"
+	via == "inherited"
 } else := {
-	"code": "level3_reach", "role": e.role, "org": e.org, "permission": e.code, "level": 3,
-	"message": concat("", [e.code, " at level 3 of role ", e.role, " at ", e.org, " reaches ", graph.org_id]),
+	"code": "level3_reach", "role": role, "org": org, "permission": code, "level": 3,
+	"message": concat("", [code, " at level 3 of role ", role, " at ", org, " reaches ", graph.org_id]),
 }
 
 # METADATA
-# title: Membership
-# description: The membership behind a permission entry.
-membership(e) := graph.memberships[e.m]
+# title: Limits of an entry
+# description: MODEL Membership - the limits of the grant behind an entry tuple, the membership's overriding the role's field by field.
+limits(e) := object.union(role_limits(e[2]), graph.memberships[e[3]].limits)
+
+# METADATA
+# title: Role limits
+# description: MODEL Role - the optional `limits` of a role (custom or template), else none.
+role_limits(key) := l if {
+	l := graph.role_def(key).limits
+	is_object(l)
+} else := {}
 
 # METADATA
 # title: Staff roles

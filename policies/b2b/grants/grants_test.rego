@@ -125,3 +125,25 @@ test_fail_staff_roles if {
 	not grants.staff_role("order.view") with input as fx.staff("DE", ["ghost"])
 	grants.staff_roles == [] with input as fx.staff("DE", "store_admin")
 }
+
+# Entry tuples [rank, dist, role, m, level, org, via]: the smallest is the best grant.
+test_success_entry_tuples if {
+	inp := fx.mk("DE", [fx.m("ACME", ["ep_buyer"], false), fx.m("EU", ["org_admin"], true), fx.m("DE", ["buyer"], false)])
+	es := grants.entries("order.view") with input as inp
+	es == [[1, 1, "org_admin", 1, 3, "EU", "inherited"], [0, 0, "buyer", 2, 1, "DE", "direct"], [2, 2, "ep_buyer", 0, 3, "ACME", "level3_reach"]]
+	min(es) == [0, 0, "buyer", 2, 1, "DE", "direct"]
+	grants.how_entry(min(es), "order.view") == {
+		"code": "direct_role", "role": "buyer", "org": "DE", "permission": "order.view", "level": 1,
+		"message": "role buyer held at DE",
+	} with input as inp
+}
+
+test_success_entry_limits_membership_over_role if {
+	inp := object.union(fx.mk("DE", [{"org": "DE", "roles": ["capped"], "limits": {"periodBudget": {"amount": 50}}}]), {"graph": {"roles": {"capped": {
+		"key": "capped",
+		"permissions": [{"code": "order.place", "level": 2}],
+		"limits": {"maxOrderTotal": 10, "periodBudget": {"amount": 100, "period": "week"}},
+	}}}})
+	grants.limits(grants.entries("order.place")[0]) == {"maxOrderTotal": 10, "periodBudget": {"amount": 50, "period": "week"}} with input as inp
+	grants.role_limits("buyer") == {} with input as inp
+}

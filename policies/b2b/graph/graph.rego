@@ -45,8 +45,8 @@ subject_kind := k if {
 
 # METADATA
 # title: Is staff
-# description: The subject is a seller-side staff member (MODEL Entities, Staff).
-is_staff if subject_kind == "staff"
+# description: The subject is a seller-side staff member (MODEL Entities, Staff); always defined (true or false), so it is computed once per evaluation.
+is_staff := subject_kind == "staff"
 
 # METADATA
 # title: User
@@ -110,6 +110,13 @@ status_of(id) := s if {
 } else := "active"
 
 # METADATA
+# title: Status value
+# description: An org record's `status` value as `status_of` reads it (`active` unless a string).
+status_value(s) := s if is_string(s)
+
+else := "active"
+
+# METADATA
 # title: Inherits roles
 # description: MODEL Entities - does an org accept role assignments cascading from its ancestors (commercetools associateMode ExplicitAndFromParent); default true.
 inherits(id) if not orgs[id].inheritRoles == false
@@ -142,19 +149,38 @@ in_subtree(id) if orgs[id].path[acting_depth] == org_id
 # description: |
 #   MODEL "Who may do what", level 3 - the org `id` is a descendant of the acting org reached under the path test
 #   (every org below the acting org down to `id` inherits roles); Elastic Path "purchases of any child account in the subtree".
-reached(id) if {
-	p := orgs[id].path
-	count(p) > count(acting_path)
+reached(id) if reached_path(orgs[id].path)
+
+# METADATA
+# title: Reached path
+# description: |
+#   `reached` for an org given by its path - the path passes through the acting org, goes below it, and no org below
+#   the acting org on it opts out of inheritance. One pass over the subtree uses it without looking the org up again.
+reached_path(p) if {
 	p[acting_depth] == org_id
+	count(p) > _path_len
 	not _cut_below_acting(p)
 }
 
-# MODEL rule 3 path test below the acting org: an org that opts out of inheritance stops the reach.
+# The length of the acting path (a descendant's path is longer).
+_path_len := count(acting_path)
+
+# MODEL rule 3 path test below the acting org: an org that opts out of inheritance stops the reach
+# (the path is only scanned when the slice holds an opt-out at all).
 _cut_below_acting(p) if {
+	_any_opt_out
 	some j, x in p
 	j > acting_depth
-	not inherits(x)
+	x in opt_outs
 }
+
+# METADATA
+# title: Opt-outs
+# description: The orgs of the slice that opt out of inheritance (`inheritRoles` false), once per evaluation.
+opt_outs := {id | some id, o in orgs; o.inheritRoles == false}
+
+# Some org of the slice opts out of inheritance.
+_any_opt_out := count(opt_outs) > 0
 
 # METADATA
 # title: Same tree
@@ -170,7 +196,7 @@ memberships := [m |
 	some raw in _raw_memberships
 	is_object(raw)
 	i := path_index[raw.org]
-	m := object.union(raw, {"index": i, "inheritable": _inheritable(raw), "roles": _roles_of(raw), "limits": _limits_of(raw)})
+	m := {"org": raw.org, "index": i, "inheritable": _inheritable(raw), "roles": _roles_of(raw), "limits": _limits_of(raw)}
 ]
 
 # README input contract: graph.memberships is the subject's memberships.

@@ -141,3 +141,16 @@ test_success_custom_role_overrides_template if {
 test_fail_unknown_role if {
 	not graph.role_def("nope") with input as fx.mk("DE", [])
 }
+
+test_success_reached_path_and_opt_outs if {
+	graph.reached_path(["ACME", "EU", "DE"]) with input as fx.mk("EU", [])
+	not graph.reached_path(["ACME", "EU"]) with input as fx.mk("EU", [])
+	inp := object.union(fx.mk("EU", []), {"graph": {"orgs": fx.patch_org("DE", {"inheritRoles": false})}})
+	graph.opt_outs == {"DE"} with input as inp
+	not graph.reached_path(["ACME", "EU", "DE", "BER"]) with input as inp
+}
+
+test_success_status_value_defaults_active if {
+	graph.status_value("pending") == "pending"
+	graph.status_value(null) == "active"
+}

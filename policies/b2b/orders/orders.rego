@@ -35,10 +35,10 @@ scope := _denied(r) if {
 	"message": concat("", ["no role held in ", graph.org_id, " grants order.view"]),
 }) if {
 	count(_entries) == 0
-} else := _visible(max([e.level | some e in _entries]))
+} else := _visible(max([e[4] | some e in _entries]))
 
-# MODEL "Orders": the order.view grants in the acting org.
-_entries := grants.for_code("order.view")
+# MODEL "Orders": the order.view grants in the acting org (entry tuples, see `grants.entries`).
+_entries := grants.entries("order.view")
 
 # API: always_denied with empty scope and the reason.
 _denied(r) := {"kind": "always_denied", "scope": {"orgs": [], "ownOrgs": []}, "reasons": [r]}
@@ -52,7 +52,7 @@ _staff := {"kind": "always_allowed", "scope": {"orgs": [], "ownOrgs": []}, "reas
 })
 
 # The grant explaining the visible scope (direct before inherited before level-3 reach).
-_why(level) := [grants.how(grants.best([e | some e in _entries; e.level == level]))]
+_why(level) := [grants.how_entry(min([e | some e in _entries; e[4] == level]), "order.view")]
 
 # MODEL "Orders" level 1; Emporix "My Orders", commercetools "My orders".
 _visible(1) := {"kind": "conditional", "scope": {"orgs": [], "ownOrgs": [graph.org_id]}, "reasons": _why(1)}
@@ -61,11 +61,65 @@ _visible(1) := {"kind": "conditional", "scope": {"orgs": [], "ownOrgs": [graph.o
 _visible(2) := {"kind": "conditional", "scope": {"orgs": [graph.org_id], "ownOrgs": []}, "reasons": _why(2)}
 
 # MODEL "Orders" level 3; Elastic Path account purchases over the subtree, BigCommerce company and subsidiaries.
-_visible(3) := {"kind": "conditional", "scope": {"orgs": sort(array.concat([graph.org_id], _subtree)), "ownOrgs": []}, "reasons": _why(3)}
+_visible(3) := {"kind": "conditional", "scope": {"orgs": sorted_ids(array.concat([graph.org_id], _subtree)), "ownOrgs": []}, "reasons": _why(3)}
 
-# MODEL "Orders" level 3: descendants reached under the path test whose status still allows reads.
+# MODEL "Orders" level 3: descendants reached under the path test whose status still allows reads - one pass over
+# the slice reading each org's path and status from its record (`graph.reached`, `status.readable`), with the
+# per-evaluation facts bound once outside the loop; an org that opts out of inheritance below the acting org hides its
+# subtree (the paths are only scanned for it when the slice holds an opt-out).
 _subtree := [id |
-	some id, _ in graph.orgs
-	graph.reached(id)
-	status.readable(id)
-]
+	some id, o in graph.orgs
+	_below(o, d, org, n, readable)
+] if {
+	count(graph.opt_outs) == 0
+	[d, org, n, readable] := _facts
+} else := [id |
+	some id, o in graph.orgs
+	_below(o, d, org, n, readable)
+	not _cut(o.path, d, graph.opt_outs)
+] if {
+	[d, org, n, readable] := _facts
+}
+
+# The acting org's depth, id and path length, and the readable statuses.
+_facts := [graph.acting_depth, graph.org_id, count(graph.acting_path), status.readable_statuses]
+
+# MODEL "Who may do what" level 3 path test, and MODEL "Status": the org's status lets orders be read.
+_below(o, d, org, n, readable) if {
+	p := o.path
+	p[d] == org
+	count(p) > n
+	_readable(object.get(o, "status", "active"), readable)
+}
+
+# MODEL rule 3 path test below the acting org (`graph.reached`).
+_cut(p, d, cuts) if {
+	some j, x in p
+	j > d
+	cuts[x]
+}
+
+# A status among the catalog's readable ones; any other (unknown, or not a string) goes through `status.readable_status`.
+_readable(v, readable) if {
+	readable[v]
+} else if {
+	status.readable_status(graph.status_value(v))
+}
+
+# METADATA
+# title: Sorted ids
+# description: |
+#   `sort(ids)` for the scope: OPA's Wasm `sort` is an insertion sort (quadratic in the number of out-of-order pairs),
+#   so a long list is cut by a few pivots sampled from it into ranges sorted separately and concatenated, which is
+#   the same sorted list (ranges [pivot, next pivot) partition the ids).
+sorted_ids(ids) := sort(ids) if {
+	count(ids) <= 64
+} else := array.flatten(array.concat(array.concat([sort([x | some x in ids; x < first])], mids), [sort([x | some x in ids; x >= last])])) if {
+	n := count(ids)
+	sample := sort({ids[floor((i * n) / 15)] | some i in numbers.range(0, 14)})
+	count(sample) == 15
+	pivots := [sample[j] | some j in [2, 5, 8, 11]]
+	first := pivots[0]
+	last := pivots[3]
+	mids := [sort([x | some x in ids; x >= lo; x < hi]) | some i, lo in pivots; hi := pivots[i + 1]]
+} else := sort(ids)

@@ -106,3 +106,32 @@ test_fail_store_status_hiding_orders if {
 	orders.scope.reasons == [{"code": "org_archived", "org": "DE", "status": "archived", "message": "org DE is archived: order.view is refused"}] with input as inp
 		with data.b2b.catalog.statusGates as gates
 }
+
+# Org records as the store may send them: a status that is not a string reads as active, one the catalog does not know
+# is gated like disabled; an opt-out below the acting org hides its subtree.
+test_success_subtree_status_values_and_opt_outs if {
+	orgs := object.union(fx.orgs, {
+		"DE": {"status": null},
+		"BER": {"status": 7},
+		"FR": {"status": "frozen"},
+		"US": {"inheritRoles": false},
+	})
+	inp := object.union(fx.mk("ACME", [fx.m("ACME", ["org_admin"], true)]), {"graph": {"orgs": orgs}})
+	orders.scope.scope.orgs == ["ACME", "BER", "DE", "EU"] with input as inp
+}
+
+# The scope's sort: a long list is sorted in pivot ranges, the same list as `sort`.
+_ids(n) := [concat("", ["org-", format_int((i * 7919) % 1009, 16), "-", format_int(i, 10)]) | some i in numbers.range(1, n)]
+
+test_success_sorted_ids_same_as_sort if {
+	every n in [0, 1, 64, 65, 100, 333] {
+		orders.sorted_ids(_ids(n)) == sort(_ids(n))
+	}
+	orders.sorted_ids(array.reverse(sort(_ids(200)))) == sort(_ids(200))
+	orders.sorted_ids(array.concat(_ids(80), _ids(80))) == sort(array.concat(_ids(80), _ids(80)))
+}
+
+test_success_sorted_ids_with_repeated_sample if {
+	ids := [x | some i in numbers.range(1, 100); x := ["b", "a", "c"][i % 3]]
+	orders.sorted_ids(ids) == sort(ids)
+}

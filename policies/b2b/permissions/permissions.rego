@@ -48,15 +48,17 @@ _roles := [{"key": k[2], "from": k[3], "via": k[4]} |
 # MODEL "Levels": each held code at its highest level, with the grants at that level.
 _permissions := [{"code": code, "level": level, "from": _from(es, level)} |
 	some code in sort(grants.codes)
-	es := grants.for_code(code)
-	level := max([e.level | some e in es])
+	es := grants.entries(code)
+	level := max([e[4] | some e in es])
 ]
 
 # API: `from` as sorted "role@ORG".
-_from(es, level) := sort({concat("@", [e.role, e.org]) | some e in es; e.level == level})
+_from(es, level) := sort({concat("@", [e[2], e[5]]) | some e in es; e[4] == level})
 
 # MODEL "Status": held codes the acting org's status refuses for buyers now.
-_gated := sort({code |
+_gated := [] if {
+	status.open(graph.status_of(graph.org_id))
+} else := sort({code |
 	some code in grants.codes
 	status.gate(code, graph.org_id)
 })

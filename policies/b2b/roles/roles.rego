@@ -56,30 +56,30 @@ else := false
 # description: |
 #   MODEL Role/Membership limits - `maxOrderTotal` a number >= 0, `periodBudget` {amount >= 0, period day|week|month|year}.
 #   `holder` is the role or membership; absent or null limits are fine.
-limit_errors(holder, path) := [] if not "limits" in object.keys(holder)
+limit_errors(holder, field) := [] if not "limits" in object.keys(holder)
 
 else := [] if holder.limits == null
 
-else := [_limit_error(path, "must be an object")] if not is_object(holder.limits)
+else := [_limit_error(field, "must be an object")] if not is_object(holder.limits)
 
-else := array.concat(_max_total_errors(holder.limits, path), _budget_errors(holder.limits, path))
+else := array.concat(_max_total_errors(holder.limits, field), _budget_errors(holder.limits, field))
 
 # MODEL Role limits: maxOrderTotal.
-_max_total_errors(limits, path) := [] if not "maxOrderTotal" in object.keys(limits)
+_max_total_errors(limits, field) := [] if not "maxOrderTotal" in object.keys(limits)
 
 else := [] if _non_negative(limits.maxOrderTotal)
 
-else := [_limit_error(concat(".", [path, "maxOrderTotal"]), "must be a number >= 0")]
+else := [_limit_error(concat(".", [field, "maxOrderTotal"]), "must be a number >= 0")]
 
 # MODEL Role limits: periodBudget with period day/week/month/year.
-_budget_errors(limits, path) := [] if not "periodBudget" in object.keys(limits)
+_budget_errors(limits, field) := [] if not "periodBudget" in object.keys(limits)
 
 else := [] if {
 	_non_negative(limits.periodBudget.amount)
 	limits.periodBudget.period in catalog.limitPeriods
 }
 
-else := [_limit_error(concat(".", [path, "periodBudget"]), "must be {amount >= 0, period day|week|month|year}")]
+else := [_limit_error(concat(".", [field, "periodBudget"]), "must be {amount >= 0, period day|week|month|year}")]
 
 # An amount is a number >= 0.
 _non_negative(x) if {
@@ -87,14 +87,14 @@ _non_negative(x) if {
 	x >= 0
 }
 
-# Validation error invalid_limits naming the field's path.
-_limit_error(path, message) := {"code": "invalid_limits", "path": path, "field": path, "message": concat(" ", [path, message])}
+# Validation error invalid_limits naming the field.
+_limit_error(field, message) := {"code": "invalid_limits", "field": field, "message": concat(" ", [field, message])}
 
 # METADATA
 # title: Role validation
 # description: |
 #   Entrypoint `b2b/roles/validation`. Input `{"role": {key, name, permissions, assignableByBuyers, limits, checkout}}`.
-#   Answer `{"valid", "errors": [{code, path, field, message, ...}], "role": normalized}; `field` repeats `path``; aliases are accepted and normalized.
+#   Answer `{"valid", "errors": [{code, field, message, ...}], "role": normalized}`; aliases are accepted and normalized.
 #   MODEL "Permission codes" - a role granting a code at a level the catalog does not support is rejected when saved.
 # entrypoint: true
 validation := validate(_input_role)
@@ -119,14 +119,14 @@ validate(role) := {
 	)
 } else := {
 	"valid": false,
-	"errors": [{"code": "invalid_role", "path": "role", "field": "role", "message": "a role must be an object"}],
+	"errors": [{"code": "invalid_role", "field": "role", "message": "a role must be an object"}],
 }
 
 # MODEL Role - a role has a key.
 _key_errors(role) := [] if {
 	is_string(role.key)
 	role.key != ""
-} else := [{"code": "invalid_key", "path": "key", "field": "key", "message": "a role needs a non-empty string key"}]
+} else := [{"code": "invalid_key", "field": "key", "message": "a role needs a non-empty string key"}]
 
 # MODEL Role - permissions is a list of {code, level}.
 _permission_errors(role) := [e |
@@ -134,24 +134,24 @@ _permission_errors(role) := [e |
 	e := _permission_error(i, p)
 ] if {
 	is_array(role.permissions)
-} else := [{"code": "invalid_permissions", "path": "permissions", "field": "permissions", "message": "permissions must be a list of {code, level}"}]
+} else := [{"code": "invalid_permissions", "field": "permissions", "message": "permissions must be a list of {code, level}"}]
 
-# The path of a field of the i-th permission in errors (API error details: {path, message}).
-_path(i, key) := concat("", ["permissions[", format_int(i, 10), "].", key])
+# The field of the i-th permission named in errors (API error details: {path, message}).
+_field(i, key) := concat("", ["permissions[", format_int(i, 10), "].", key])
 
 # MODEL "Permission codes" - unknown codes and unsupported levels are rejected.
 _permission_error(i, p) := {
-	"code": "unknown_permission", "path": _path(i, "code"), "field": _path(i, "code"),
+	"code": "unknown_permission", "field": _field(i, "code"),
 	"message": "a permission needs a string code",
 } if {
 	not is_string(_pget(p, "code"))
 } else := {
-	"code": "unknown_permission", "path": _path(i, "code"), "field": _path(i, "code"), "permission": p.code,
+	"code": "unknown_permission", "field": _field(i, "code"), "permission": p.code,
 	"message": concat("", ["unknown permission code ", p.code]),
 } if {
 	not canonical(p.code)
 } else := {
-	"code": "unsupported_level", "path": _path(i, "level"), "field": _path(i, "level"), "permission": canonical(p.code), "level": _pget(p, "level"),
+	"code": "unsupported_level", "field": _field(i, "level"), "permission": canonical(p.code), "level": _pget(p, "level"),
 	"supported": catalog.permissions[canonical(p.code)].levels,
 	"message": concat("", ["level not supported by ", canonical(p.code)]),
 } if {
@@ -165,13 +165,13 @@ _pget(p, key) := v if {
 } else := null
 
 # MODEL Role - checkout is direct or approval.
-_checkout_errors(role) := [{"code": "invalid_checkout", "path": "checkout", "field": "checkout", "message": "checkout must be direct or approval"}] if {
+_checkout_errors(role) := [{"code": "invalid_checkout", "field": "checkout", "message": "checkout must be direct or approval"}] if {
 	"checkout" in object.keys(role)
 	not role.checkout in {"direct", "approval"}
 } else := []
 
 # commercetools "Assignable by buyers" is a boolean.
-_assignable_errors(role) := [{"code": "invalid_assignable", "path": "assignableByBuyers", "field": "assignableByBuyers", "message": "assignableByBuyers must be a boolean"}] if {
+_assignable_errors(role) := [{"code": "invalid_assignable", "field": "assignableByBuyers", "message": "assignableByBuyers must be a boolean"}] if {
 	"assignableByBuyers" in object.keys(role)
 	not is_boolean(role.assignableByBuyers)
 } else := []

@@ -70,6 +70,15 @@ test_success_every_template_valid_and_canonical if {
 	}
 }
 
+# templates.levels indexes each template's permissions ({code: level}, read once per lookup instead of scanning the
+# list); it must say exactly what the template says.
+test_success_template_levels_index_matches_permissions if {
+	object.keys(templates.levels) == object.keys(templates.roles)
+	every key, t in templates.roles {
+		templates.levels[key] == {p.code: p.level | some p in t.permissions}
+	}
+}
+
 # No privilege escalation is possible between a platform's admin and the roles it assigns.
 test_success_template_admins_cover_their_platform if {
 	every pair in [
@@ -150,10 +159,10 @@ test_fail_validation_unknown_code_and_unsupported_level if {
 	v == {
 		"valid": false,
 		"errors": [
-			{"code": "unknown_permission", "path": "permissions[0].code", "field": "permissions[0].code", "permission": "order.explode", "message": "unknown permission code order.explode"},
-			{"code": "unsupported_level", "path": "permissions[1].level", "field": "permissions[1].level", "permission": "order.place", "level": 1, "supported": [2, 3], "message": "level not supported by order.place"},
-			{"code": "unknown_permission", "path": "permissions[2].code", "field": "permissions[2].code", "message": "a permission needs a string code"},
-			{"code": "unsupported_level", "path": "permissions[3].level", "field": "permissions[3].level", "permission": "org.view_subsidiaries", "level": null, "supported": [3], "message": "level not supported by org.view_subsidiaries"},
+			{"code": "unknown_permission", "field": "permissions[0].code", "permission": "order.explode", "message": "unknown permission code order.explode"},
+			{"code": "unsupported_level", "field": "permissions[1].level", "permission": "order.place", "level": 1, "supported": [2, 3], "message": "level not supported by order.place"},
+			{"code": "unknown_permission", "field": "permissions[2].code", "message": "a permission needs a string code"},
+			{"code": "unsupported_level", "field": "permissions[3].level", "permission": "org.view_subsidiaries", "level": null, "supported": [3], "message": "level not supported by org.view_subsidiaries"},
 		],
 		"role": {"key": "x", "permissions": [], "assignableByBuyers": false, "checkout": "direct"},
 	}
@@ -168,12 +177,15 @@ test_fail_validation_key_checkout_assignable_limits if {
 		"limits": {"maxOrderTotal": "lots", "periodBudget": {"amount": 5, "period": "fortnight"}},
 	}}
 	[e.code | some e in v.errors] == ["invalid_key", "invalid_permissions", "invalid_checkout", "invalid_assignable", "invalid_limits", "invalid_limits"]
-	[e.path | some e in v.errors] == ["key", "permissions", "checkout", "assignableByBuyers", "limits.maxOrderTotal", "limits.periodBudget"]
+	[e.field | some e in v.errors] == ["key", "permissions", "checkout", "assignableByBuyers", "limits.maxOrderTotal", "limits.periodBudget"]
+	every e in v.errors {
+		not "path" in object.keys(e)
+	}
 	not v.valid
 }
 
 test_fail_validation_limits_not_object if {
-	roles.limit_errors({"limits": 5}, "limits") == [{"code": "invalid_limits", "path": "limits", "field": "limits", "message": "limits must be an object"}]
+	roles.limit_errors({"limits": 5}, "limits") == [{"code": "invalid_limits", "field": "limits", "message": "limits must be an object"}]
 }
 
 test_success_validation_limits_absent_or_null if {
@@ -185,7 +197,7 @@ test_success_validation_limits_absent_or_null if {
 test_fail_validation_role_not_object if {
 	roles.validation == {
 		"valid": false,
-		"errors": [{"code": "invalid_role", "path": "role", "field": "role", "message": "a role must be an object"}],
+		"errors": [{"code": "invalid_role", "field": "role", "message": "a role must be an object"}],
 	} with input as {"role": "buyer"}
 	roles.validate([]) == roles.validation with input as {"role": "buyer"}
 	not roles.validation.valid with input as {}
@@ -200,8 +212,8 @@ test_success_assignable_default_false if {
 test_fail_validation_malformed_permission_entries if {
 	v := roles.validate({"key": "x", "permissions": ["order.view", {"level": 2}, {"code": "order.view"}]})
 	v.errors == [
-		{"code": "unknown_permission", "path": "permissions[0].code", "field": "permissions[0].code", "message": "a permission needs a string code"},
-		{"code": "unknown_permission", "path": "permissions[1].code", "field": "permissions[1].code", "message": "a permission needs a string code"},
-		{"code": "unsupported_level", "path": "permissions[2].level", "field": "permissions[2].level", "permission": "order.view", "level": null, "supported": [1, 2, 3], "message": "level not supported by order.view"},
+		{"code": "unknown_permission", "field": "permissions[0].code", "message": "a permission needs a string code"},
+		{"code": "unknown_permission", "field": "permissions[1].code", "message": "a permission needs a string code"},
+		{"code": "unsupported_level", "field": "permissions[2].level", "permission": "order.view", "level": null, "supported": [1, 2, 3], "message": "level not supported by order.view"},
 	]
 }

@@ -64,19 +64,32 @@ acting_refusal := _reason(graph.org_id, s, "acting in it is refused") if {
 #   MODEL "Status" - the reason the status of org `id` (where the action lands) refuses `code` for buyers, if any.
 #   inactive - no transactional code, org.update/user.manage staff only; suspended - no order.place/quote.checkout;
 #   pending/rejected/disabled - everything refused. Staff are not gated.
-gate(code, id) := _reason(id, s, "everything is refused") if {
+gate(code, id) := r if {
 	s := graph.status_of(id)
-	_gate(s).denyAll
+	r := _refusal(code, id, s, _gate(s))
+}
+
+# METADATA
+# title: Open status
+# description: A status whose gate refuses no code (active) - `gate` is undefined for every code in an org with it.
+open(s) if {
+	g := _gate(s)
+	not g.denyAll
+	not g.denyTransactional
+	g.deny == []
+	g.staffOnly == []
+}
+
+# The reason gate `g` (of status `s`) refuses `code` in org `id`, if any.
+_refusal(code, id, s, g) := _reason(id, s, "everything is refused") if {
+	g.denyAll
 } else := _reason(id, s, concat("", ["no new business (", code, " is transactional)"])) if {
-	s := graph.status_of(id)
-	_gate(s).denyTransactional
+	g.denyTransactional
 	catalog.permissions[code].transactional
 } else := _reason(id, s, concat("", [code, " is refused"])) if {
-	s := graph.status_of(id)
-	code in _gate(s).deny
+	code in g.deny
 } else := _reason(id, s, concat("", [code, " is reserved to staff"])) if {
-	s := graph.status_of(id)
-	code in _gate(s).staffOnly
+	code in g.staffOnly
 }
 
 # MODEL "Status" table as data (catalog statusGates); an unknown status is refused like disabled (fail closed).
@@ -99,3 +112,20 @@ _reason(id, s, why) := {
 # title: Readable
 # description: MODEL "Status"/Orders - an org whose status still allows reading orders (an order there is visible).
 readable(id) if not gate("order.view", id)
+
+# METADATA
+# title: Readable status
+# description: |
+#   `readable` for a status rather than an org - the order scope tests every org of a subtree against a set computed
+#   once per evaluation (a status the catalog does not know is gated like disabled, as in `gate`).
+readable_status(s) if s in readable_statuses
+
+readable_status(s) if {
+	not catalog.statusGates[s]
+	not _refusal("order.view", "", s, _gate(s))
+}
+
+# METADATA
+# title: Readable statuses
+# description: The catalog's statuses whose gate lets buyers read orders, once per evaluation.
+readable_statuses := {s | some s, g in catalog.statusGates; not _refusal("order.view", "", s, g)}

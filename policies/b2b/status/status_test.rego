@@ -88,3 +88,23 @@ test_success_active_gate_open if {
 	not status.gate("order.place", "DE") with input as fx.mk("DE", [])
 	not status.acting_refusal with input as fx.mk("DE", [])
 }
+
+test_success_readable_statuses if {
+	status.readable_statuses == {"active", "inactive", "suspended"}
+	status.readable_status("inactive")
+	not status.readable_status("pending")
+	not status.readable_status("frozen")
+}
+
+# An unknown status reads like disabled, whatever the store makes of disabled.
+test_success_unknown_status_readable_like_disabled if {
+	open := {"refuseActing": true, "denyAll": false, "denyTransactional": true, "deny": [], "staffOnly": []}
+	status.readable_status("frozen") with data.b2b.catalog.statusGates.disabled as open
+}
+
+test_success_open_statuses if {
+	status.open("active")
+	not status.open("inactive")
+	not status.open("suspended")
+	not status.open("frozen")
+}
