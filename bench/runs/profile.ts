@@ -1,0 +1,96 @@
+/**
+ * Where a single check's time goes: a sidecar started with `node --cpu-prof`, warmed, then put under the single
+ * check load; the profile's samples from the measured run only are summarized by category and by function.
+ */
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { markdownTable } from "../benchmarks-file.ts";
+import { checkHeaders, loadJob, startOurSidecar, type Context, type RunReport } from "../context.ts";
+import { JsonClient, mapConcurrent } from "../http-client.ts";
+import { runLoad } from "../load/run-load.ts";
+import { BENCH_TMP, ROOT } from "../paths.ts";
+import { summarizeProfile } from "../profile-summary.ts";
+import { cpuSplit, fixed, int, pct } from "../targets.ts";
+import { stageCosts } from "../stage-costs-run.ts";
+import { checkCases, orderQueryBody } from "../workload.ts";
+
+export async function profileRun(ctx: Context): Promise<RunReport> {
+  const dir = join(BENCH_TMP, "profiles");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const cases = checkCases(ctx.index, ctx.options.cases);
+  const sidecar = await startOurSidecar(ctx, "profiled", { cpuProfileDir: dir });
+  let load;
+  let ordersLoad;
+  try {
+    const client = new JsonClient(sidecar.url, checkHeaders);
+    await mapConcurrent(cases, 8, (c) => client.post("/v1/check", c.body));
+    client.close();
+    ctx.log("profile: single check load on a profiled sidecar");
+    load = await runLoad(loadJob(ctx, sidecar.url, "/v1/check", cases.map((c) => JSON.stringify(c.body)), { headers: checkHeaders }), sidecar.pid, ctx.log);
+    ctx.log("profile: order query load (500-org tree, one connection) on the same sidecar");
+    ordersLoad = await runLoad(
+      loadJob(ctx, sidecar.url, "/v1/orders/query", [JSON.stringify(orderQueryBody(ctx.index))], { headers: checkHeaders, connections: 1 }),
+      sidecar.pid,
+      ctx.log,
+    );
+  } finally {
+    await sidecar.stop();
+  }
+  ctx.log("profile: cost of each step in process (bench/stage-costs.ts)");
+  const stages = await stageCosts(ctx, cases.map((c) => JSON.stringify(c.body)));
+  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+  if (!file) throw new Error(`no CPU profile written in ${dir}`);
+  const summary = summarizeProfile(join(dir, file), ROOT, load.window);
+  const orders = summarizeProfile(join(dir, file), ROOT, ordersLoad.window);
+  const perRequestUs = (summary.busyMs * 1000) / Math.max(1, load.ok);
+  const cpuPerRequestUs = ((load.serverCores ?? Number.NaN) * 1e6) / Math.max(1, load.rps);
+  const stepSum = stages.steps.filter((s) => !s.step.startsWith("engine.evaluate") && !s.step.startsWith("decision log")).reduce((a, s) => a + s.us, 0);
+  return {
+    title: "Where a single check's time goes (CPU profile)",
+    body: [
+      `\`node --cpu-prof\` on the sidecar process under the single check load (${int(load.rps)} requests/s while profiled; CPU cores server / load gen / other: ${cpuSplit(load)}); ` +
+        `samples of the ${ctx.options.seconds} s measured run only: ${int(summary.busyMs)} ms busy of ${int(summary.wallMs)} ms, about ${fixed(perRequestUs, 1)} µs of CPU per request. ` +
+        `Profile kept at \`${join(dir, file).replace(ROOT, "")}\` (git-ignored) for a flame graph in Chrome DevTools.`,
+      "",
+      "**Cost of each step, in process** (bench/stage-costs.ts: each step looped alone over the same request bodies, warm, no HTTP; nothing here is charged for time spent descheduled):",
+      "",
+      markdownTable(
+        ["step of a warm single check", "µs of CPU"],
+        [
+          ...stages.steps.map((s) => [s.step, fixed(s.us, 1)]),
+          ["**DecisionService.check end to end, decision log off** (slice, evaluate, stamp, metrics)", fixed(stages.serviceUs, 1)],
+          ["**DecisionService.check end to end, decision log on**", fixed(stages.serviceWithLogUs, 1)],
+          ["sum of the steps (log off; engine.evaluate counted through its parts)", fixed(stepSum, 1)],
+          ["**CPU per request under HTTP load** (sidecar CPU ÷ requests, profiled run)", fixed(cpuPerRequestUs, 1)],
+        ],
+      ),
+      "",
+      "The order query of the 500-org tree, step by step in the same way:",
+      "",
+      markdownTable(["step of `/v1/orders/query`, 500-org tree, warm", "µs of CPU"], stages.orderSteps.map((s) => [s.step, fixed(s.us, 1)])),
+      "",
+      "**CPU profile of the sidecar under load.** Each sample goes to the first matching category from the running function up its stack (JSON and zod work is charged to the step that asked for it).",
+      "",
+      markdownTable(
+        ["category", "share of busy CPU", "µs per request"],
+        summary.categories.map((c) => [c.category, pct(c.share), fixed((c.ms * 1000) / Math.max(1, load.ok), 1)]),
+      ),
+      "",
+      "Hottest functions by self time (single check):",
+      "",
+      markdownTable(
+        ["function", "where", "self", "share"],
+        summary.functions.slice(0, 20).map((f) => [`\`${f.name}\``, `\`${f.where}\``, `${int(f.selfMs)} ms`, pct(f.share)]),
+      ),
+      "",
+      `The same profile during the order query load (500-org tree, one connection, ${int(ordersLoad.rps)} requests/s):`,
+      "",
+      markdownTable(
+        ["category", "share of busy CPU", "µs per request"],
+        orders.categories.filter((c) => c.share >= 0.005).map((c) => [c.category, pct(c.share), fixed((c.ms * 1000) / Math.max(1, ordersLoad.ok), 1)]),
+      ),
+    ].join("\n"),
+    targets: [],
+  };
+}

@@ -1,0 +1,54 @@
+/** The targets of issue 5, judged against measurements, and the number formats of the tables. */
+
+export interface TargetResult {
+  target: string;
+  goal: string;
+  measured: string;
+  met: boolean;
+  /** For a missed target: by how much, in words. */
+  miss?: string;
+}
+
+/** A "higher is better" target: measured must reach `goal`. */
+export function atLeast(target: string, goalText: string, measured: number, goal: number, measuredText: string): TargetResult {
+  const met = measured >= goal;
+  return {
+    target,
+    goal: goalText,
+    measured: measuredText,
+    met,
+    ...(met ? {} : { miss: `${pct(1 - measured / goal)} short (${fixed(measured / goal, 2)} of the goal)` }),
+  };
+}
+
+/** A "lower is better" target: measured must stay under `goal`. */
+export function below(target: string, goalText: string, measured: number, goal: number, measuredText: string): TargetResult {
+  const met = measured < goal;
+  return { target, goal: goalText, measured: measuredText, met, ...(met ? {} : { miss: `${fixed(measured / goal, 2)}× the limit` }) };
+}
+
+export function targetRows(results: readonly TargetResult[]): string[][] {
+  return results.map((r) => [r.target, r.goal, r.measured, r.met ? "met" : `**missed**: ${r.miss ?? ""}`]);
+}
+
+export const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
+export const pct = (x: number) => `${fixed(x * 100, 0)}%`;
+export const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en") : "n/a");
+
+/** Microseconds as milliseconds with sensible precision. */
+export function ms(us: number): string {
+  if (!Number.isFinite(us)) return "n/a";
+  const v = us / 1000;
+  return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ms`;
+}
+
+export const mib = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : "n/a");
+
+
+/** "server / loader / other" cores of a load run; other above a quarter core is flagged as noise. */
+export function cpuSplit(load: { serverCores?: number; loaderCores?: number; otherCores?: number }): string {
+  const other = load.otherCores ?? Number.NaN;
+  return `${fixed(load.serverCores ?? Number.NaN, 2)} / ${fixed(load.loaderCores ?? Number.NaN, 2)} / ${fixed(other, 2)}${other > 0.25 ? " ⚠" : ""}`;
+}
+
+export const CPU_SPLIT_HEADER = "CPU cores: server / load gen / other";
