@@ -20,6 +20,7 @@ import {
   type Resource,
   type Subject,
 } from "./decision-schemas.ts";
+import { policyInputJson } from "./input-json.ts";
 import { orderFilter, orderSql, visibleOrders } from "./order-filter.ts";
 
 /** What the decision service asks of the org graph store (src/store): the slice of one tree for one request. */
@@ -100,19 +101,21 @@ export class DecisionService {
   constructor(
     private readonly engine: PolicyEngine,
     private readonly facts: DecisionFacts,
-    private readonly settings: StoreSettings,
+    settings: StoreSettings,
     private readonly log: DecisionLog,
     private readonly metrics?: Metrics,
-  ) {}
-
-  private get policySettings() {
-    return {
-      maxDepth: this.settings.MAX_TREE_DEPTH,
-      maxOrgs: this.settings.MAX_TREE_ORGS,
-      buyerOrgStatus: this.settings.BUYER_ORG_STATUS,
-      buyerOrgRole: this.settings.BUYER_ORG_ROLE,
-    };
+  ) {
+    this.settingsJson = JSON.stringify({
+      maxDepth: settings.MAX_TREE_DEPTH,
+      maxOrgs: settings.MAX_TREE_ORGS,
+      buyerOrgStatus: settings.BUYER_ORG_STATUS,
+      buyerOrgRole: settings.BUYER_ORG_ROLE,
+    });
   }
+
+  /** The store settings as the policy reads them (`input.settings`), serialized once. */
+  private readonly settingsJson: string;
+
 
   async check(request: CheckRequest): Promise<Decision & Stamped> {
     const { result, stamp } = await this.decide("check", "check", request, {
@@ -263,7 +266,7 @@ export class DecisionService {
     try {
       const slice = await gather();
       graphToken = slice.graphToken;
-      const result = this.engine.evaluate(name, { ...requestInput, settings: this.policySettings, graph: slice.graph });
+      const result = this.engine.evaluateJson(name, policyInputJson(requestInput, this.settingsJson, slice.graph));
       const policyRevision = this.engine.revision ?? "";
       const durationNs = Number(process.hrtime.bigint() - started);
       this.log.write({ decisionId, path, input: requestInput, result, revision: policyRevision, graphToken, durationNs });
