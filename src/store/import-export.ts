@@ -5,7 +5,7 @@ import { importDocumentSchema, type ImportDocument } from "./graph-schemas.ts";
 import { encodeToken } from "./graph-token.ts";
 import type { OnWritten, TreeLimits, Written } from "./graph-repository.ts";
 import { notFound } from "./graph-repository.ts";
-import { MEMBERSHIP_COLUMNS, membershipFromRow, subtreeRows, type MembershipRow } from "./org-queries.ts";
+import { MEMBERSHIP_COLUMNS, membershipFromRow, orgFromRow, subtreeRows, type MembershipRow } from "./org-queries.ts";
 import { inTransaction, lockTrees, lockTreesOf, toStoreError, versionsOf } from "./transactions.ts";
 
 export type ImportCounts = Record<"roles" | "orgs" | "users" | "memberships" | "staff", number>;
@@ -193,15 +193,9 @@ async function exportRoots(client: pg.ClientBase, roots: string[], everything = 
   const doc: ImportDocument = { roles: [], orgs: [], users: [], memberships: [], staff: [] };
   for (const root of roots) {
     for (const r of await subtreeRows(client, root)) {
-      doc.orgs.push({
-        id: r.id,
-        name: r.name,
-        parent: r.parent,
-        status: r.status,
-        inheritRoles: r.inherit_roles,
-        attributes: r.attributes,
-        ...(r.parent === null ? { overLimit: r.over_limit } : {}),
-      });
+      // The import shape is the org record without its derived path.
+      const { path: _path, ...org } = orgFromRow(r);
+      doc.orgs.push(org);
     }
   }
   const orgIds = doc.orgs.map((o) => o.id);
