@@ -1,5 +1,6 @@
 /** What every run gets: the options, the dataset and its database, and helpers shared between runs. */
 import { randomUUID } from "node:crypto";
+import { deleteKeysWithPrefix } from "../src/cache/redis-tier.ts";
 import { Redis } from "ioredis";
 import type { DatasetIndex, SizeName } from "./data-generator.ts";
 import type { LoadJob } from "./load/load-types.ts";
@@ -57,14 +58,7 @@ export async function dropRedisPrefixes(prefixes: readonly string[]): Promise<vo
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    for (const prefix of prefixes) {
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== "0");
-    }
+    for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }

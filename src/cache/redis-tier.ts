@@ -95,3 +95,16 @@ export class RedisTier {
     await this.redis.eval(RAISE_CURRENT, 1, `${this.prefix}cur:${key}`, version, this.ttlSeconds);
   }
 }
+
+/**
+ * Deletes every key under `prefix` (SCAN, never KEYS, so a large Redis is not blocked): how a store that
+ * shared a Redis under its own prefix is cleaned away by tests and benchmarks.
+ */
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
+}

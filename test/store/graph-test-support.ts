@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { deleteKeysWithPrefix } from "../../src/cache/redis-tier.ts";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { pino } from "pino";
@@ -60,12 +61,7 @@ export async function openGraph(env: Record<string, string | undefined>): Promis
 export async function clearRedisPrefix(prefix: string, url = REDIS_URL): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== "0");
+    await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }
