@@ -8,10 +8,10 @@ import {
   permissionsRequestSchema,
 } from "../decisions/decision-schemas.ts";
 import type { DecisionService } from "../decisions/decision-service.ts";
-import { AuthzError, toAuthzError } from "../errors.ts";
+import { toAuthzError, type AuthzError } from "../errors.ts";
 import { parseOrThrow } from "../validation.ts";
 import type { ApiKeys } from "./api-keys.ts";
-import { errorBody, httpStatusOf } from "./error-response.ts";
+import { bodyNotJson, bodyTooLarge, errorBody, httpStatusOf } from "./error-response.ts";
 
 interface Route {
   schema: z.ZodType;
@@ -39,7 +39,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? "0");
     if (declared > limit) {
-      reject(new AuthzError("payload_too_large", `request body is larger than ${limit} bytes`));
+      reject(bodyTooLarge(limit));
       req.resume();
       return;
     }
@@ -48,7 +48,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new AuthzError("payload_too_large", `request body is larger than ${limit} bytes`));
+        reject(bodyTooLarge(limit));
         req.removeAllListeners("data");
         req.resume();
         return;
@@ -64,9 +64,7 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new AuthzError("invalid_request", "request body is not valid JSON", {
-      details: [{ path: "(body)", message: "not valid JSON" }],
-    });
+    throw bodyNotJson();
   }
 }
 

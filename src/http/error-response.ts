@@ -23,6 +23,19 @@ export function errorBody(error: AuthzError): ErrorBody {
   return { error: { code: error.code, message: error.message, details: error.details } };
 }
 
+/** A request body that does not parse as JSON: the same answer from express and from the decision fast path. */
+export function bodyNotJson(cause?: unknown): AuthzError {
+  return new AuthzError("invalid_request", "request body is not valid JSON", {
+    details: [{ path: "(body)", message: "not valid JSON" }],
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** A request body over the limit (413). */
+export function bodyTooLarge(limitBytes: number, cause?: unknown): AuthzError {
+  return new AuthzError("payload_too_large", `request body is larger than ${limitBytes} bytes`, cause === undefined ? {} : { cause });
+}
+
 /** Turns body-parser failures (bad JSON, too large) and everything else into the API's error shape. */
 export function errorHandler(onInternal: (error: AuthzError) => void): ErrorRequestHandler {
   return (thrown: unknown, _req, res, _next) => {
@@ -35,13 +48,8 @@ export function errorHandler(onInternal: (error: AuthzError) => void): ErrorRequ
 function fromExpress(thrown: unknown): AuthzError {
   if (thrown instanceof AuthzError) return thrown;
   const type = (thrown as { type?: unknown } | null)?.type;
-  if (type === "entity.too.large") return new AuthzError("payload_too_large", "request body is too large", { cause: thrown });
-  if (type === "entity.parse.failed") {
-    return new AuthzError("invalid_request", "request body is not valid JSON", {
-      details: [{ path: "(body)", message: "not valid JSON" }],
-      cause: thrown,
-    });
-  }
+  if (type === "entity.too.large") return bodyTooLarge(Number((thrown as { limit?: unknown }).limit), thrown);
+  if (type === "entity.parse.failed") return bodyNotJson(thrown);
   if (type === "encoding.unsupported" || type === "charset.unsupported") {
     return new AuthzError("invalid_request", "unsupported request encoding", { cause: thrown });
   }

@@ -94,6 +94,15 @@ describe("POST /v1/check", () => {
     expect(res.body.error).toMatchObject({ code: "invalid_request", details: [{ path: "(body)" }] });
   });
 
+  it("answers 400 and 413 the same way on the express routes", async () => {
+    const notJson = await t.call("POST", "/v1/import", { actor: staff, rawBody: "{not json" });
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error).toMatchObject({ code: "invalid_request", details: [{ path: "(body)" }] });
+    const tooLarge = await t.call("POST", "/v1/import", { actor: staff, rawBody: JSON.stringify({ pad: "x".repeat(5 * 1024 * 1024) }) });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body.error).toMatchObject({ code: "payload_too_large", message: expect.stringMatching(/larger than \d+ bytes/) });
+  });
+
   it("answers 413 for a body over the limit", async () => {
     const res = await t.call("POST", "/v1/check", { rawBody: JSON.stringify({ pad: "x".repeat(5 * 1024 * 1024) }), key: CHECK_KEY });
     expect(res.status).toBe(413);
