@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const config = loadConfig({ DATABASE_URL: job.databaseUrl, LOG_LEVEL: "warn", DECISION_LOG: "off" });
   const quiet = pino({ level: "warn" }, pino.destination({ dest: "/dev/null", sync: false }));
   const graph = await createOrgGraph(config, quiet);
-  const engine = await PolicyEngine.start(config.POLICY_BUNDLE, quiet);
+  const engine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger: quiet });
   const metrics = createMetrics();
   const offLog = new DecisionLog(pino({ level: "silent" }), []);
   const onLog = new DecisionLog(pino({ level: "info", base: { log: "decision" } }, pino.destination({ dest: "/dev/null", sync: false })), []);

@@ -58,6 +58,11 @@ export const configSchema = z.object({
   GRAPH_MAX_STALENESS_MS: positiveInt(30_000),
   /** How long a decision waits for a graphToken (consistency.atLeast) to become visible before graph_unavailable. */
   CONSISTENCY_WAIT_MS: positiveInt(2_000),
+  /**
+   * Bound of the decision memo, in characters of policy input JSON (64 MiB): the same input to the same bundle is
+   * answered without evaluating again (the policy is pure; the input carries the graph slice). 0 turns it off.
+   */
+  DECISION_MEMO_MAX_BYTES: z.coerce.number().int().min(0).default(64 * 1024 * 1024),
   /** Users kept in process (their status is part of every slice). */
   CACHE_MAX_USERS: positiveInt(100_000),
   /** Connections to PostgreSQL per process (the change listener is one more, or none behind a Redis relay). */

@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { MemoStats } from "./policy/decision-memo.ts";
 
 /** The sidecar's Prometheus metrics, one registry per process (cluster workers each expose their own). */
 export interface Metrics {
@@ -47,4 +48,24 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
   };
+}
+
+/**
+ * Exposes the active bundle's decision memo (counts restart with each activated bundle). Read when metrics are
+ * scraped, so a decision pays for no counter.
+ */
+export function registerMemoMetrics(metrics: Metrics, read: () => MemoStats | null): void {
+  const gauge = (name: string, help: string, pick: (stats: MemoStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [metrics.registry],
+      collect() {
+        this.set(pick(read() ?? { entries: 0, bytes: 0, hits: 0, misses: 0 }));
+      },
+    });
+  gauge("b2b_authz_decision_memo_entries", "Answers held by the active bundle's decision memo.", (s) => s.entries);
+  gauge("b2b_authz_decision_memo_bytes", "Characters of input JSON held as decision memo keys.", (s) => s.bytes);
+  gauge("b2b_authz_decision_memo_hits", "Decisions answered from the memo since the active bundle was activated.", (s) => s.hits);
+  gauge("b2b_authz_decision_memo_misses", "Decisions evaluated in Wasm (memo on) since the active bundle was activated.", (s) => s.misses);
 }

@@ -12,7 +12,7 @@ import { apiOperations } from "./http/api-operations.ts";
 import { openApiDocument } from "./http/openapi.ts";
 import { opsRoutes } from "./http/ops-routes.ts";
 import type { Loggers } from "./logging/logger.ts";
-import { createMetrics, type Metrics } from "./metrics.ts";
+import { createMetrics, registerMemoMetrics, type Metrics } from "./metrics.ts";
 import { watchPolicyBundle } from "./policy/bundle-watcher.ts";
 import { PolicyEngine } from "./policy/policy-engine.ts";
 import { createOrgGraph, type OrgGraph } from "./store/org-graph.ts";
@@ -43,7 +43,8 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const logger = loggers.app;
   const startedAt = new Date();
   const metrics = createMetrics();
-  const engine = await PolicyEngine.start(config.POLICY_BUNDLE, logger);
+  const engine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger, memoMaxBytes: config.DECISION_MEMO_MAX_BYTES });
+  registerMemoMetrics(metrics, () => engine.memoStats);
   const watcher = watchPolicyBundle(engine, config.POLICY_BUNDLE, config.POLICY_WATCH_INTERVAL_MS, logger, (outcome) =>
     metrics.policyReloads.inc({ outcome: outcome.status }),
   );

@@ -2,6 +2,7 @@ import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import type { Logger } from "pino";
 import { AuthzError, toAuthzError } from "../errors.ts";
 import { readPolicyBundle, type PolicyBundle } from "./bundle-reader.ts";
+import { DecisionMemo, memoKey, type MemoStats } from "./decision-memo.ts";
 import { entrypoints, type EntrypointName, type EntrypointResult } from "./entrypoints.ts";
 import { selfCheckInputs } from "./self-check.ts";
 
@@ -13,6 +14,14 @@ interface ActivePolicy {
   revision: string;
   source: string;
   activatedAt: Date;
+  /** Answers of this bundle only: a swap starts a new, empty memo. */
+  memo: DecisionMemo;
+}
+
+export interface EngineOptions {
+  logger?: Logger | undefined;
+  /** Bound of the decision memo in characters of input JSON; 0 (the default) evaluates every call. */
+  memoMaxBytes?: number | undefined;
 }
 
 export interface PolicyInfo {
@@ -39,12 +48,17 @@ const INITIAL_MEMORY_PAGES = 64;
  */
 export class PolicyEngine {
   private active: ActivePolicy | null = null;
+  private readonly logger: Logger | undefined;
+  private readonly memoMaxBytes: number;
 
-  constructor(private readonly logger?: Logger) {}
+  constructor(options: EngineOptions = {}) {
+    this.logger = options.logger;
+    this.memoMaxBytes = options.memoMaxBytes ?? 0;
+  }
 
   /** Loads the bundle at `source` and activates it; throws when it cannot be loaded or fails its self-check. */
-  static async start(source: string, logger?: Logger): Promise<PolicyEngine> {
-    const engine = new PolicyEngine(logger);
+  static async start(source: string, options: EngineOptions = {}): Promise<PolicyEngine> {
+    const engine = new PolicyEngine(options);
     const outcome = await engine.reload(source);
     if (outcome.status === "rejected") throw outcome.error;
     return engine;
@@ -65,6 +79,11 @@ export class PolicyEngine {
     return this.active?.revision ?? null;
   }
 
+  /** The active bundle's decision memo: entries, bytes, hits and misses since it was activated. */
+  get memoStats(): MemoStats | null {
+    return this.active?.memo.stats ?? null;
+  }
+
   /**
    * Loads `source` (default: the current one) and swaps it in only after it loaded and passed the self-check.
    * On any failure the previous policy keeps serving and the outcome says why.
@@ -77,7 +96,7 @@ export class PolicyEngine {
       if (this.active && bundle.revision === this.active.revision && bundle.source === this.active.source) {
         return { status: "unchanged", revision: bundle.revision };
       }
-      const candidate = await instantiate(bundle);
+      const candidate = await instantiate(bundle, new DecisionMemo(this.memoMaxBytes));
       selfCheck(candidate);
       this.active = candidate;
       this.logger?.info({ revision: candidate.revision, source, previousRevision }, "policy activated");
@@ -106,15 +125,24 @@ export class PolicyEngine {
     return evaluateOn(active, name, input);
   }
 
-  /** The same, with the input already serialized as JSON text (the SDK then copies bytes, no stringify). */
+  /**
+   * The same, with the input already serialized as JSON text (the SDK then copies bytes, no stringify). The same
+   * text answered before by the active bundle is answered from its memo, without entering Wasm.
+   */
   evaluateJson<E extends EntrypointName>(name: E, inputJson: string): EntrypointResult<E> {
     const active = this.active;
     if (!active) throw new AuthzError("policy_unavailable", "no policy is loaded");
-    return evaluateOn(active, name, encoder.encode(inputJson).buffer);
+    if (!active.memo.enabled) return evaluateOn(active, name, encoder.encode(inputJson).buffer);
+    const key = memoKey(entrypoints[name].path, inputJson);
+    const known = active.memo.get(key);
+    if (known !== undefined) return known as EntrypointResult<E>;
+    const result = evaluateOn(active, name, encoder.encode(inputJson).buffer);
+    active.memo.set(key, result);
+    return result;
   }
 }
 
-async function instantiate(bundle: PolicyBundle): Promise<ActivePolicy> {
+async function instantiate(bundle: PolicyBundle, memo: DecisionMemo): Promise<ActivePolicy> {
   let policy: LoadedPolicy;
   try {
     policy = await loadPolicy(bundle.wasm, { initial: INITIAL_MEMORY_PAGES });
@@ -129,7 +157,7 @@ async function instantiate(bundle: PolicyBundle): Promise<ActivePolicy> {
   if (missing.length > 0) {
     throw new AuthzError("policy_unavailable", `policy bundle lacks entrypoints: ${missing.join(", ")}`);
   }
-  return { policy, data: bundle.data, revision: bundle.revision, source: bundle.source, activatedAt: new Date() };
+  return { policy, data: bundle.data, revision: bundle.revision, source: bundle.source, activatedAt: new Date(), memo };
 }
 
 function evaluateOn<E extends EntrypointName>(active: ActivePolicy, name: E, input: unknown): EntrypointResult<E> {

@@ -65,6 +65,21 @@ describe("POST /v1/check", () => {
     expect(res.body.reasons.map((r: { code: string }) => r.code)).toContain(code);
   });
 
+  it("answers a repeated check from the decision memo, still with a decision id of its own", async () => {
+    const memoHits = async () => {
+      const { body } = await t.call("GET", "/metrics", { key: null });
+      return Number(/^b2b_authz_decision_memo_hits (\d+)$/m.exec(body as string)?.[1]);
+    };
+    const first = await check(placeAtDe("carol", 301));
+    const before = await memoHits();
+    const again = await check(placeAtDe("carol", 301));
+    expect(await memoHits()).toBe(before + 1);
+    const { decisionId: firstId, ...firstAnswer } = first.body;
+    const { decisionId: againId, ...againAnswer } = again.body;
+    expect(againAnswer).toEqual(firstAnswer);
+    expect(againId).not.toBe(firstId);
+  });
+
   it("accepts a BigCommerce alias as the action", async () => {
     const { body } = await check({ subject: { id: "alice" }, org: "ACME", action: "get_orders" });
     expect(body.allow).toBe(true);

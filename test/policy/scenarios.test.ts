@@ -26,8 +26,10 @@ const groups = readdirSync(dir)
 const byPath = new Map(Object.entries(entrypoints).map(([name, e]) => [e.path as string, name as EntrypointName]));
 
 let engine: PolicyEngine;
+let memoized: PolicyEngine;
 beforeAll(async () => {
   engine = await PolicyEngine.start(defaultPolicyBundle);
+  memoized = await PolicyEngine.start(defaultPolicyBundle, { memoMaxBytes: 1024 * 1024 });
 });
 
 describe("scenario table", () => {
@@ -45,5 +47,20 @@ describe.each(groups)("scenarios: %s", (_group, scenarios) => {
     const name = byPath.get(scenario.entrypoint);
     expect(name, `entrypoint ${scenario.entrypoint}`).toBeDefined();
     expect(engine.evaluate(name as EntrypointName, scenario.input)).toEqual(scenario.expected);
+  });
+});
+
+describe.each(groups)("scenarios through the decision memo: %s", (_group, scenarios) => {
+  it.each(scenarios.map((s) => [s.name, s] as const))("%s: evaluated, then answered from the memo", (_name, scenario) => {
+    const name = byPath.get(scenario.entrypoint) as EntrypointName;
+    const json = JSON.stringify(scenario.input);
+    const before = memoized.memoStats!;
+    const evaluated = memoized.evaluateJson(name, json);
+    const remembered = memoized.evaluateJson(name, json);
+    const after = memoized.memoStats!;
+    expect(evaluated).toEqual(scenario.expected);
+    expect(remembered).toBe(evaluated);
+    expect(Object.isFrozen(remembered)).toBe(true);
+    expect(after.hits - before.hits).toBeGreaterThanOrEqual(1);
   });
 });

@@ -1,0 +1,90 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { defaultPolicyBundle } from "../../src/config.ts";
+import { readPolicyBundle } from "../../src/policy/bundle-reader.ts";
+import { DecisionMemo, memoKey } from "../../src/policy/decision-memo.ts";
+import { PolicyEngine } from "../../src/policy/policy-engine.ts";
+
+describe("DecisionMemo", () => {
+  it("answers a key it holds, counts hits and misses, and freezes what it keeps", () => {
+    const memo = new DecisionMemo(1000);
+    const answer = { decision: "allow", reasons: [{ code: "role", message: "buyer" }] };
+    expect(memo.get("a")).toBeUndefined();
+    memo.set("a", answer);
+    expect(memo.get("a")).toBe(answer);
+    expect(Object.isFrozen(answer.reasons[0])).toBe(true);
+    expect(memo.stats).toEqual({ entries: 1, bytes: 1, hits: 1, misses: 1 });
+  });
+
+  it("stays within its bound by dropping the least recently used keys first", () => {
+    const memo = new DecisionMemo(160);
+    const key = (c: string) => c.repeat(10);
+    for (const c of "abcdefghijklmnop") memo.set(key(c), c);
+    expect(memo.stats).toMatchObject({ entries: 16, bytes: 160 });
+    expect(memo.get(key("a"))).toBe("a");
+    memo.set(key("q"), "q");
+    expect(memo.stats).toMatchObject({ entries: 16, bytes: 160 });
+    expect(memo.get(key("b"))).toBeUndefined();
+    expect(memo.get(key("a"))).toBe("a");
+    expect(memo.get(key("q"))).toBe("q");
+  });
+
+  it("never keeps an input over a sixteenth of its bound, and keeps nothing when off", () => {
+    const memo = new DecisionMemo(160);
+    memo.set("x".repeat(11), 1);
+    expect(memo.stats.entries).toBe(0);
+    const off = new DecisionMemo(0);
+    expect(off.enabled).toBe(false);
+  });
+
+  it("keys by entrypoint as well as input", () => {
+    expect(memoKey("b2b/check/decision", "{}")).not.toBe(memoKey("b2b/permissions/effective", "{}"));
+  });
+});
+
+describe("PolicyEngine with a decision memo", () => {
+  const input = JSON.stringify({
+    subject: { id: "nobody" },
+    org: "nowhere",
+    action: "order.view",
+    graph: { user: null, orgs: {}, memberships: [], roles: {}, tree: null },
+  });
+
+  it("answers the same input to another entrypoint from that entrypoint, not from the memo", async () => {
+    const engine = await PolicyEngine.start(defaultPolicyBundle, { memoMaxBytes: 1024 * 1024 });
+    const check = engine.evaluateJson("check", input);
+    const permissions = engine.evaluateJson("permissions", input);
+    expect(check).toMatchObject({ decision: "deny", allow: false });
+    expect(permissions).not.toEqual(check);
+    expect(engine.memoStats).toMatchObject({ entries: 2, hits: 0, misses: 2 });
+  });
+
+  it("starts an empty memo with every activated bundle", async () => {
+    const engine = await PolicyEngine.start(defaultPolicyBundle, { memoMaxBytes: 1024 * 1024 });
+    engine.evaluateJson("check", input);
+    engine.evaluateJson("check", input);
+    expect(engine.memoStats).toMatchObject({ entries: 1, hits: 1 });
+    const dir = await mkdtemp(join(tmpdir(), "b2b-authz-memo-"));
+    try {
+      const bundle = await readPolicyBundle(defaultPolicyBundle);
+      await writeFile(join(dir, "policy.wasm"), bundle.wasm);
+      await writeFile(join(dir, "data.json"), JSON.stringify(bundle.data));
+      await writeFile(join(dir, ".manifest"), JSON.stringify({ revision: "memo-rev", roots: ["b2b"] }));
+      expect(await engine.reload(dir)).toMatchObject({ status: "activated", revision: "memo-rev" });
+      expect(engine.memoStats).toEqual({ entries: 0, bytes: 0, hits: 0, misses: 0 });
+      engine.evaluateJson("check", input);
+      expect(engine.memoStats).toMatchObject({ entries: 1, hits: 0, misses: 1 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("evaluates every call when the memo is off (the default)", async () => {
+    const engine = await PolicyEngine.start(defaultPolicyBundle);
+    const first = engine.evaluateJson("check", input);
+    expect(engine.evaluateJson("check", input)).not.toBe(first);
+    expect(engine.memoStats).toEqual({ entries: 0, bytes: 0, hits: 0, misses: 0 });
+  });
+});
