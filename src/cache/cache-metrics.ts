@@ -11,14 +11,20 @@ export interface CacheCounters {
  * and emits 'lookup' / 'invalidation' events for anything else that wants to watch.
  */
 export class CacheMetrics extends EventEmitter {
-  readonly lookups = { memory: { hit: 0, miss: 0 }, redis: { hit: 0, miss: 0 }, postgres: { hit: 0, miss: 0 } };
+  /** `path`: a cold decision answered from a path snapshot read from PostgreSQL while its whole tree loads. */
+  readonly lookups = {
+    memory: { hit: 0, miss: 0 },
+    redis: { hit: 0, miss: 0 },
+    postgres: { hit: 0, miss: 0 },
+    path: { hit: 0, miss: 0 },
+  };
   readonly invalidations = { postgres: 0, redis: 0, local: 0 };
 
   constructor(private readonly counters?: CacheCounters) {
     super();
   }
 
-  lookup(tier: "memory" | "redis" | "postgres", outcome: "hit" | "miss"): void {
+  lookup(tier: "memory" | "redis" | "postgres" | "path", outcome: "hit" | "miss"): void {
     this.lookups[tier][outcome]++;
     this.counters?.cacheLookups.inc({ tier, outcome });
     if (this.listenerCount("lookup") > 0) this.emit("lookup", tier, outcome);

@@ -113,6 +113,31 @@ export class GraphCache implements ChangeSink {
     return pending;
   }
 
+  /**
+   * The tree for one decision of `user` (null: staff) in `org` about resources in `resourceOrgs`. Warm: the cached
+   * snapshot. Cold: the whole tree starts loading (and is cached for the decisions after), but this decision is
+   * answered from a path snapshot read from PostgreSQL at once: a few rows instead of a big tree's orgs and
+   * memberships. When that read cannot serve (unknown org, older than the token, PostgreSQL failing), the decision
+   * waits for the whole tree as before.
+   */
+  async treeFor(org: string, user: string | null, resourceOrgs: readonly string[], token?: GraphVersions): Promise<TreeSnapshot | null> {
+    const warm = this.warmTree(org, token, Date.now());
+    if (warm !== undefined) return warm;
+    const whole = this.tree(org, token);
+    // Handled here at once, since it may fail while the path read is in flight; callers still see its failure.
+    whole.catch(() => undefined);
+    let path: TreeSnapshot | undefined;
+    try {
+      const loaded = await this.loader.pathsOf([org, ...resourceOrgs], user);
+      if (loaded) path = new TreeSnapshot(loaded.data, loaded.text.length);
+    } catch (error) {
+      this.logger.debug({ err: error }, "path snapshot read failed");
+    }
+    if (!path || !satisfies(token, `t:${path.root}`, path.version)) return whole;
+    this.metrics.lookup("path", "hit");
+    return path;
+  }
+
   /** A cached snapshot only (no load), for status and admin facts that already loaded it. */
   peekTree(org: string): TreeSnapshot | undefined {
     return this.orgIndex.get(org);

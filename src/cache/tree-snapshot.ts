@@ -10,6 +10,8 @@ export interface TreeData {
   v: number;
   o: OrgTuple[];
   m: MembershipTuple[];
+  /** Number of orgs in the tree when `o` holds only some of them (a path snapshot). */
+  s?: number;
 }
 /** id, parent, name, status, inheritRoles, attributes, overLimit */
 export type OrgTuple = [string, string | null, string, string, boolean, Record<string, unknown>, string];
@@ -69,6 +71,12 @@ export class TreeSnapshot {
   /** user -> that user's memberships in this tree (usually one or two: an array is lighter than a Map) */
   private readonly byUser = new Map<string, SliceMembership[]>();
   readonly membershipCount: number;
+  /**
+   * A path snapshot (`s` given): only the orgs on some paths and one user's memberships there, enough for that
+   * user's decisions on those paths (pathSlice, has, membership) but not for subtrees, heights or other users.
+   */
+  readonly partial: boolean;
+  private readonly orgCount: number;
   /** Bytes of the serialized form: a memory estimate for status and the benchmark. */
   readonly bytes: number;
   /** Time (ms) as of which this version is known to be the newest: its load, or the feed's last confirmation. */
@@ -105,10 +113,13 @@ export class TreeSnapshot {
       else this.byUser.set(user, [Object.freeze(m)]);
     }
     this.membershipCount = data.m.length;
+    this.partial = data.s !== undefined;
+    this.orgCount = data.s ?? this.nodes.size;
   }
 
+  /** Orgs in the tree. */
   get size(): number {
-    return this.nodes.size;
+    return this.orgCount;
   }
 
   get overLimit(): string {

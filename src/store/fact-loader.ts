@@ -34,6 +34,37 @@ select json_build_object(
                    from memberships m where m.org_id = any (array(select id from tree))), '[]')
 )::text as data, (select id from rt) is not null as found`;
 
+// The part of a tree one decision reads, for a cold tree: the orgs on the paths from the root to each of $1 that
+// share $1[1]'s tree (parents-first, by depth), the memberships of $2 at those orgs, and the tree's version and
+// size, from one MVCC snapshot. A few index probes per level instead of the whole tree's orgs and memberships.
+const PATHS_IN_TREE = `
+with recursive up (start, id, parent, name, status, inherit_roles, attributes, over_limit, n) as (
+  select o.id, o.id, o.parent, o.name, o.status, o.inherit_roles, o.attributes, o.over_limit, 0
+    from orgs o where o.id = any ($1::text[])
+  union all
+  select up.start, p.id, p.parent, p.name, p.status, p.inherit_roles, p.attributes, p.over_limit, up.n + 1
+    from up join orgs p on p.id = up.parent where up.n < 64
+),
+rt as (select id from up where start = $1[1] and parent is null),
+path as (
+  select distinct on (u.id) u.*, max(u.n) over (partition by u.start) - u.n as depth
+    from up u where u.start in (select start from up where parent is null and id = (select id from rt))
+),
+sized (id, n) as (
+  select id, 0 from rt
+  union all
+  select c.id, s.n + 1 from orgs c join sized s on c.parent = s.id where s.n < 64
+)
+select json_build_object(
+  'r', (select id from rt),
+  'v', coalesce((select version from graph_versions where key = 't:' || (select id from rt)), 0),
+  's', (select count(*) from sized),
+  'o', coalesce((select json_agg(json_build_array(id, parent, name, status, inherit_roles, attributes, over_limit)
+                   order by depth, id) from path), '[]'),
+  'm', coalesce((select json_agg(json_build_array(m.user_id, m.org_id, m.roles, m.inheritable, m.limits))
+                   from memberships m where m.user_id = $2::text and m.org_id = any (array(select id from path))), '[]')
+)::text as data, (select id from rt) is not null as found`;
+
 /** Reads the facts decisions need from PostgreSQL, each in one round trip. */
 export class FactLoader {
   constructor(private readonly pool: pg.Pool) {}
@@ -41,6 +72,18 @@ export class FactLoader {
   /** The whole tree holding `org`, or null when no such org. */
   async treeOf(org: string): Promise<LoadedTree | null> {
     const { rows } = await this.pool.query<{ data: string; found: boolean }>({ text: TREE_BY_ORG, values: [org] });
+    const row = rows[0];
+    if (!row?.found) return null;
+    return { text: row.data, data: JSON.parse(row.data) as TreeData };
+  }
+
+  /**
+   * The orgs on the paths of `orgs` (the first one's tree only) and `user`'s memberships there, with the tree's
+   * version and size: what one decision by `user` reads of a tree, for answering before the whole tree has loaded.
+   * Null when `orgs[0]` is unknown.
+   */
+  async pathsOf(orgs: readonly string[], user: string | null): Promise<LoadedTree | null> {
+    const { rows } = await this.pool.query<{ data: string; found: boolean }>({ text: PATHS_IN_TREE, values: [orgs, user] });
     const row = rows[0];
     if (!row?.found) return null;
     return { text: row.data, data: JSON.parse(row.data) as TreeData };

@@ -113,7 +113,7 @@ export class GraphFacts {
     const subtree = request.subtree === true;
     const warm = this.warmFacts(subject, org, token, resourceOrgs);
     if (warm) return Promise.resolve(this.assemble(warm, subject, org, subtree, resourceOrgs));
-    return this.loadFacts(subject, org, token, resourceOrgs).then((facts) => this.assemble(facts, subject, org, subtree, resourceOrgs));
+    return this.loadFacts(subject, org, token, subtree, resourceOrgs).then((facts) => this.assemble(facts, subject, org, subtree, resourceOrgs));
   }
 
   /** The facts of a slice if memory holds them all, without I/O. */
@@ -144,11 +144,24 @@ export class GraphFacts {
     return facts;
   }
 
-  private async loadFacts(subject: SubjectRef, org: string | undefined, token: GraphVersions | undefined, resourceOrgs?: string[]): Promise<Facts> {
-    const tree = org === undefined ? null : await this.cache.tree(org, token);
-    const facts: Facts = { tree, roles: await this.cache.roleSet(token) };
-    if (subject.kind === "staff") facts.staff = (await this.cache.staffSet(token)).get(subject.id) ?? null;
-    else facts.user = await this.cache.user(subject.id, token);
+  private async loadFacts(
+    subject: SubjectRef,
+    org: string | undefined,
+    token: GraphVersions | undefined,
+    /** Admin decisions and subtrees read beyond the paths: they wait for the whole tree. */
+    wholeTree: boolean,
+    resourceOrgs?: string[],
+  ): Promise<Facts> {
+    // Independent reads, in flight together: a cold decision waits for the slowest, not for their sum.
+    const staff = subject.kind === "staff";
+    const [tree, roles, who] = await Promise.all([
+      org === undefined ? null : wholeTree ? this.cache.tree(org, token) : this.cache.treeFor(org, staff ? null : subject.id, resourceOrgs ?? [], token),
+      this.cache.roleSet(token),
+      staff ? this.cache.staffSet(token).then((all) => all.get(subject.id) ?? null) : this.cache.user(subject.id, token),
+    ]);
+    const facts: Facts = { tree, roles };
+    if (staff) facts.staff = who as StaffRecord | null;
+    else facts.user = who as UserRecord | null;
     if (resourceOrgs && resourceOrgs.length > 0 && tree) {
       for (const id of resourceOrgs) {
         if (!tree.has(id)) (facts.others ??= new Map()).set(id, await this.cache.tree(id, token));
@@ -202,7 +215,7 @@ export class GraphFacts {
     const actor = request.actor;
     const change = (typeof request.change === "object" && request.change !== null ? request.change : {}) as Record<string, unknown>;
     const token = await this.currentVersions(request, change);
-    const base = this.assemble(await this.loadFacts(actor, request.org, token), actor, request.org, false);
+    const base = this.assemble(await this.loadFacts(actor, request.org, token, true), actor, request.org, false);
     const graph: GraphSliceData = { ...base.graph };
     const tree = request.org !== undefined ? this.cache.peekTree(request.org) : undefined;
     const roleKeys = new Set<string>(Object.keys(graph.roles));

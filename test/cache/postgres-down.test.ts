@@ -67,6 +67,8 @@ describe("PostgreSQL unreachable: cached trees serve within the staleness bound,
 
   it("serves a cached tree, refuses an uncached one and a newer token, then refuses all", async () => {
     const warm = await graph.slice({ subject: { id: "carol" }, org: "BER" });
+    // That cold decision was answered from a path snapshot; its whole tree is cached once the load behind it lands.
+    await eventually(() => graph.metrics.lookups.postgres.hit > 0, "tree cached");
     await proxy.stop();
 
     // Within the bound: the cached tree answers.

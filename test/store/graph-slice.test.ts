@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OrgGraph } from "../../src/store/org-graph.ts";
-import { dropDatabase, freshDatabase, openGraph, smallDocument } from "./graph-test-support.ts";
+import type { SliceRequest } from "../../src/decisions/decision-service.ts";
+import { dropDatabase, eventually, freshDatabase, openGraph, smallDocument } from "./graph-test-support.ts";
 
 describe("decision slices (policies/README.md input contract)", () => {
   let url: string;
@@ -152,6 +153,60 @@ describe("decision slices (policies/README.md input contract)", () => {
       await client.end();
       const { graph: g } = await graph.adminSlice({ actor: { id: "bob" }, operation: "membership.list", org: "EU" });
       expect(g.memberships).toEqual([{ org: "EU", roles: ["viewer"], inheritable: false }]);
+    });
+  });
+
+  describe("a cold decision answered from a path snapshot while its whole tree loads", () => {
+    const cases: [string, SliceRequest][] = [
+      ["a user deep in a tree", { subject: { id: "carol", kind: "user" }, org: "BER" }],
+      ["a user of two trees, in the second", { subject: { id: "carol", kind: "user" }, org: "GX-OPS" }],
+      ["resource orgs in the tree, in another tree, unknown", { subject: { id: "carol", kind: "user" }, org: "DE", resourceOrgs: ["BER", "FR", "GX-OPS", "GHOST"] }],
+      ["a user with no membership on the path", { subject: { id: "bob", kind: "user" }, org: "US" }],
+      ["an unknown user", { subject: { id: "mallory", kind: "user" }, org: "DE" }],
+      ["staff", { subject: { id: "ops-1", kind: "staff" }, org: "BER" }],
+    ];
+
+    it.each(cases)("%s: the same slice and token as from the whole tree", async (_name, request) => {
+      const cold = await openGraph({ DATABASE_URL: url });
+      try {
+        const fromPath = await cold.slice(request);
+        expect(cold.metrics.lookups.path.hit).toBe(1);
+        const fromWholeTree = await graph.slice(request);
+        expect(fromPath).toEqual(fromWholeTree);
+        // The whole tree was loading meanwhile: the next decision is warm.
+        await eventually(async () => (await cold.status()).cache.trees > 0, "whole tree cached");
+        const memoryHits = cold.metrics.lookups.memory.hit;
+        expect(await cold.slice(request)).toEqual(fromWholeTree);
+        expect(cold.metrics.lookups.memory.hit).toBeGreaterThan(memoryHits);
+        expect(cold.metrics.lookups.path.hit).toBe(1);
+      } finally {
+        await cold.close();
+      }
+    });
+
+    it("an unknown org waits for the whole lookup and is remembered as unknown", async () => {
+      const cold = await openGraph({ DATABASE_URL: url });
+      try {
+        const slice = await cold.slice({ subject: { id: "carol" }, org: "NOPE" });
+        expect(slice.graph.tree).toBeNull();
+        expect(cold.metrics.lookups.path.hit).toBe(0);
+        expect(cold.metrics.lookups.postgres.miss).toBe(1);
+      } finally {
+        await cold.close();
+      }
+    });
+
+    it("order scopes and admin decisions wait for the whole tree (they read subtrees)", async () => {
+      const cold = await openGraph({ DATABASE_URL: url });
+      try {
+        const { graph: g } = await cold.slice({ subject: { id: "alice" }, org: "EU", subtree: true });
+        expect(Object.keys(g.orgs).sort()).toEqual(["ACME", "BER", "DE", "EU", "FR"]);
+        const admin = await cold.adminSlice({ actor: { id: "ops-1", kind: "staff" }, operation: "org.reparent", org: "DE", change: { parent: "FR" } });
+        expect(admin.graph.subtree).toEqual({ height: 2, size: 2 });
+        expect(cold.metrics.lookups.path.hit).toBe(0);
+      } finally {
+        await cold.close();
+      }
     });
   });
 });
