@@ -67,11 +67,23 @@ select json_build_object(
 
 /** Reads the facts decisions need from PostgreSQL, each in one round trip. */
 export class FactLoader {
-  constructor(private readonly pool: pg.Pool) {}
+  /**
+   * `prepared`: name the two tree statements, so each connection plans them once (their planning costs about
+   * as much as a path read's execution). Off for the embedded store, whose socket shares one session among the
+   * pool's connections, where a second PREPARE of a name fails.
+   */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly prepared = true,
+  ) {}
+
+  private statement(name: string, text: string, values: unknown[]): pg.QueryConfig {
+    return this.prepared ? { name, text, values } : { text, values };
+  }
 
   /** The whole tree holding `org`, or null when no such org. */
   async treeOf(org: string): Promise<LoadedTree | null> {
-    const { rows } = await this.pool.query<{ data: string; found: boolean }>({ text: TREE_BY_ORG, values: [org] });
+    const { rows } = await this.pool.query<{ data: string; found: boolean }>(this.statement("b2b_tree_by_org", TREE_BY_ORG, [org]));
     const row = rows[0];
     if (!row?.found) return null;
     return { text: row.data, data: JSON.parse(row.data) as TreeData };
@@ -83,7 +95,7 @@ export class FactLoader {
    * Null when `orgs[0]` is unknown.
    */
   async pathsOf(orgs: readonly string[], user: string | null): Promise<LoadedTree | null> {
-    const { rows } = await this.pool.query<{ data: string; found: boolean }>({ text: PATHS_IN_TREE, values: [orgs, user] });
+    const { rows } = await this.pool.query<{ data: string; found: boolean }>(this.statement("b2b_paths_in_tree", PATHS_IN_TREE, [orgs, user]));
     const row = rows[0];
     if (!row?.found) return null;
     return { text: row.data, data: JSON.parse(row.data) as TreeData };

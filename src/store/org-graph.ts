@@ -111,7 +111,7 @@ export async function createOrgGraph(config: OrgGraphConfig, logger: Logger, cou
     const tier = redis ? new RedisTier(redis.commands, config.REDIS_KEY_PREFIX) : undefined;
 
     const cache = new GraphCache(
-      new FactLoader(db.pool),
+      new FactLoader(db.pool, db.kind === "postgres"),
       tier,
       {
         maxTrees: config.CACHE_MAX_TREES,
