@@ -123,9 +123,7 @@ export class GraphCache implements ChangeSink {
   async treeFor(org: string, user: string | null, resourceOrgs: readonly string[], token?: GraphVersions): Promise<TreeSnapshot | null> {
     const warm = this.warmTree(org, token, Date.now());
     if (warm !== undefined) return warm;
-    const whole = this.tree(org, token);
-    // Handled here at once, since it may fail while the path read is in flight; callers still see its failure.
-    whole.catch(() => undefined);
+    if (this.loading.has(org)) return this.tree(org, token); // already on its way: join it
     let path: TreeSnapshot | undefined;
     try {
       const loaded = await this.loader.pathsOf([org, ...resourceOrgs], user);
@@ -133,8 +131,13 @@ export class GraphCache implements ChangeSink {
     } catch (error) {
       this.logger.debug({ err: error }, "path snapshot read failed");
     }
-    if (!path || !satisfies(token, `t:${path.root}`, path.version)) return whole;
+    if (!path || !satisfies(token, `t:${path.root}`, path.version)) return this.tree(org, token);
     this.metrics.lookup("path", "hit");
+    // The whole tree starts loading once this decision has been answered, so the two do not compete; a failure
+    // is the next decision's to meet.
+    setImmediate(() => {
+      this.tree(org).catch(() => undefined);
+    });
     return path;
   }
 

@@ -106,15 +106,19 @@ for (const withRedis of [true, false]) {
           await eventually(async () => (await Promise.all(fleet.map((g) => g.status()))).every((st) => st.feed.freshAsOf > 0), "fleet fresh");
           await Promise.all(fleet.map((g) => g.slice({ subject: { id: "carol" }, org: "BER" })));
           const cachedOrgs = async () => Promise.all(fleet.map(async (g) => (await g.status()).cache.orgs));
+          // A cold decision is answered from a path snapshot; the whole tree lands in each cache just after.
+          await eventually(async () => (await cachedOrgs()).every((n) => n > 0), "all cached the tree");
           const warm = await cachedOrgs();
           const loads = () => fleet.reduce((n, g) => n + g.metrics.lookups.postgres.hit, 0);
           const before = loads();
           await sql.query("update orgs set name = 'Berlin!' where id = 'BER'");
           // Every sidecar hears of the change and drops the tree ...
           await eventually(async () => (await cachedOrgs()).every((n, i) => n < warm[i]!), "all dropped the tree");
-          // ... then all need it at once: one loads PostgreSQL, the rest wait for its value in Redis.
+          // ... then all need it at once: each answers from a path snapshot, and of the whole-tree loads behind
+          // them one reads PostgreSQL, the rest wait for its value in Redis.
           const slices = await Promise.all(fleet.map((g) => g.slice({ subject: { id: "carol" }, org: "BER" })));
           expect(new Set(slices.map((x) => x.graphToken)).size).toBe(1);
+          await eventually(async () => (await cachedOrgs()).every((n, i) => n === warm[i]), "all cached the new version");
           expect(loads() - before).toBe(1);
         } finally {
           await Promise.all(extra.map((g) => g.close()));
