@@ -59,8 +59,8 @@ export const configSchema = z.object({
   /** How long a decision waits for a graphToken (consistency.atLeast) to become visible before graph_unavailable. */
   CONSISTENCY_WAIT_MS: positiveInt(2_000),
   /**
-   * Bound of the decision memo, in characters of policy input JSON (64 MiB): the same input to the same bundle is
-   * answered without evaluating again (the policy is pure; the input carries the graph slice). 0 turns it off.
+   * Bound of the decision memo, in characters of its keys and answers as JSON (64 MiB): the same input to the same
+   * bundle is answered without evaluating again (the policy is pure; the input carries the graph slice). 0: off.
    */
   DECISION_MEMO_MAX_BYTES: z.coerce.number().int().min(0).default(64 * 1024 * 1024),
   /** Users kept in process (their status is part of every slice). */

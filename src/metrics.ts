@@ -65,7 +65,7 @@ export function registerMemoMetrics(metrics: Metrics, read: () => MemoStats | nu
       },
     });
   gauge("b2b_authz_decision_memo_entries", "Answers held by the active bundle's decision memo.", (s) => s.entries);
-  gauge("b2b_authz_decision_memo_bytes", "Characters of input JSON held as decision memo keys.", (s) => s.bytes);
+  gauge("b2b_authz_decision_memo_bytes", "Characters held by the decision memo: keys and answers as JSON.", (s) => s.bytes);
   gauge("b2b_authz_decision_memo_hits", "Decisions answered from the memo since the active bundle was activated.", (s) => s.hits);
   gauge("b2b_authz_decision_memo_misses", "Decisions evaluated in Wasm (memo on) since the active bundle was activated.", (s) => s.misses);
 }

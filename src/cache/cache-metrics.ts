@@ -2,9 +2,12 @@ import { EventEmitter } from "node:events";
 
 /** The subset of prom-client counters the cache reports to (src/metrics.ts); any `inc(labels)` fits. */
 export interface CacheCounters {
-  cacheLookups: { inc(labels: { tier: string; outcome: string }): void };
+  cacheLookups: { labels(labels: { tier: string; outcome: string }): { inc(): void } };
   invalidations: { inc(labels: { source: string }): void };
 }
+
+type Tier = "memory" | "redis" | "postgres" | "path";
+type Outcome = "hit" | "miss";
 
 /**
  * Counts cache lookups and invalidations for `status()`, forwards them to prom-client counters when given,
@@ -24,9 +27,17 @@ export class CacheMetrics extends EventEmitter {
     super();
   }
 
-  lookup(tier: "memory" | "redis" | "postgres" | "path", outcome: "hit" | "miss"): void {
+  /** The prom-client child per tier and outcome: every warm decision counts one lookup, and labels() hashes. */
+  private readonly lookupCounters = new Map<string, { inc(): void }>();
+
+  lookup(tier: Tier, outcome: Outcome): void {
     this.lookups[tier][outcome]++;
-    this.counters?.cacheLookups.inc({ tier, outcome });
+    if (this.counters) {
+      const key = `${tier} ${outcome}`;
+      let counter = this.lookupCounters.get(key);
+      if (!counter) this.lookupCounters.set(key, (counter = this.counters.cacheLookups.labels({ tier, outcome })));
+      counter.inc();
+    }
     if (this.listenerCount("lookup") > 0) this.emit("lookup", tier, outcome);
   }
 

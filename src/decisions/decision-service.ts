@@ -20,7 +20,7 @@ import {
   type Resource,
   type Subject,
 } from "./decision-schemas.ts";
-import { policyInputJson } from "./input-json.ts";
+import { policyInput } from "./input-json.ts";
 import { orderFilter, orderSql, visibleOrders } from "./order-filter.ts";
 
 /** What the decision service asks of the org graph store (src/store): the slice of one tree for one request. */
@@ -115,6 +115,8 @@ export class DecisionService {
 
   /** The store settings as the policy reads them (`input.settings`), serialized once. */
   private readonly settingsJson: string;
+
+  private readonly boundMetrics = new Map<string, { count: { inc(): void }; seconds: { observe(value: number): void } }>();
 
 
   async check(request: CheckRequest): Promise<Decision & Stamped> {
@@ -266,7 +268,7 @@ export class DecisionService {
     try {
       const slice = await gather();
       graphToken = slice.graphToken;
-      const result = this.engine.evaluateJson(name, policyInputJson(requestInput, this.settingsJson, slice.graph));
+      const result = this.engine.evaluateInput(name, policyInput(requestInput, this.settingsJson, slice.graph));
       const policyRevision = this.engine.revision ?? "";
       const durationNs = Number(process.hrtime.bigint() - started);
       this.log.write({ decisionId, path, input: requestInput, result, revision: policyRevision, graphToken, durationNs });
@@ -291,8 +293,17 @@ export class DecisionService {
   }
 
   private observe(endpoint: string, result: string, durationNs: number): void {
-    this.metrics?.decisions.inc({ endpoint, result });
-    this.metrics?.decisionSeconds.observe({ endpoint }, durationNs / 1e9);
+    const metrics = this.metrics;
+    if (!metrics) return;
+    // prom-client hashes a label object on every call: keep each label set's children instead.
+    const key = `${endpoint} ${result}`;
+    let bound = this.boundMetrics.get(key);
+    if (!bound) {
+      bound = { count: metrics.decisions.labels({ endpoint, result }), seconds: metrics.decisionSeconds.labels({ endpoint }) };
+      this.boundMetrics.set(key, bound);
+    }
+    bound.count.inc();
+    bound.seconds.observe(durationNs / 1e9);
   }
 }
 

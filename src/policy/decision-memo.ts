@@ -1,25 +1,26 @@
 /**
- * Answers already computed by one loaded policy, keyed by entrypoint and the exact input JSON. The compiled policy
- * is a pure function of its input (no time, randomness or I/O builtins: policies.capabilities.json), and the input
- * holds every fact a decision reads (the graph slice at its versions included), so the same text gets the same
- * answer until the bundle changes, and a new bundle starts with a new memo. Bounded by the bytes of its keys, least
+ * Answers already computed by one loaded policy, keyed by entrypoint and a key that determines the input (its JSON
+ * text, or a short form of it: input-json.ts). The compiled policy is a pure function of its input (no time,
+ * randomness or I/O builtins: policies.capabilities.json), and the input holds every fact a decision reads (the
+ * graph slice at its versions included), so the same input gets the same answer until the bundle changes, and a
+ * new bundle starts with a new memo. Bounded by the characters of its keys and of its answers as JSON, least
  * recently used first out; answers are frozen because every caller shares them.
  */
 export interface MemoStats {
   entries: number;
-  /** Characters of input JSON held as keys. */
+  /** Characters held: keys plus answers as JSON. */
   bytes: number;
   hits: number;
   misses: number;
 }
 
 export class DecisionMemo {
-  private readonly entries = new Map<string, unknown>();
+  private readonly entries = new Map<string, { value: unknown; size: number }>();
   private bytes = 0;
   private hitCount = 0;
   private missCount = 0;
 
-  /** `maxBytes` 0 turns the memo off. An input over a sixteenth of it is never kept, so one request cannot flush it. */
+  /** `maxBytes` 0 turns the memo off. An entry over a sixteenth of it is never kept, so one request cannot flush it. */
   constructor(private readonly maxBytes: number) {}
 
   get enabled(): boolean {
@@ -31,34 +32,35 @@ export class DecisionMemo {
   }
 
   get(key: string): unknown {
-    const value = this.entries.get(key);
-    if (value === undefined) {
+    const entry = this.entries.get(key);
+    if (entry === undefined) {
       this.missCount++;
       return undefined;
     }
     this.hitCount++;
     // Map keeps insertion order: moving a hit to the back keeps the front the least recently used.
     this.entries.delete(key);
-    this.entries.set(key, value);
-    return value;
+    this.entries.set(key, entry);
+    return entry.value;
   }
 
   set(key: string, value: unknown): void {
-    const size = key.length;
-    if (size > this.maxBytes / 16 || this.entries.has(key)) return;
-    this.entries.set(key, deepFreeze(value));
+    if (this.entries.has(key)) return;
+    const size = key.length + (JSON.stringify(value)?.length ?? 0);
+    if (size > this.maxBytes / 16) return;
+    this.entries.set(key, { value: deepFreeze(value), size });
     this.bytes += size;
-    for (const oldest of this.entries.keys()) {
+    for (const [oldest, entry] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(oldest);
-      this.bytes -= oldest.length;
+      this.bytes -= entry.size;
     }
   }
 }
 
-/** Memo keys are entrypoint path and input, apart so no input text can pose as another entrypoint's. */
-export function memoKey(path: string, inputJson: string): string {
-  return `${path}\n${inputJson}`;
+/** Memo keys are entrypoint path and input key, apart so no input can pose as another entrypoint's. */
+export function memoKey(path: string, inputKey: string): string {
+  return `${path}\n${inputKey}`;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -20,8 +20,14 @@ interface ActivePolicy {
 
 export interface EngineOptions {
   logger?: Logger | undefined;
-  /** Bound of the decision memo in characters of input JSON; 0 (the default) evaluates every call. */
+  /** Bound of the decision memo in characters of keys and answers; 0 (the default) evaluates every call. */
   memoMaxBytes?: number | undefined;
+}
+
+/** A policy input for the memo: a key that determines the input, and the input's JSON text on demand. */
+export interface PolicyInput {
+  key: string;
+  json(): string;
 }
 
 export interface PolicyInfo {
@@ -125,18 +131,23 @@ export class PolicyEngine {
     return evaluateOn(active, name, input);
   }
 
-  /**
-   * The same, with the input already serialized as JSON text (the SDK then copies bytes, no stringify). The same
-   * text answered before by the active bundle is answered from its memo, without entering Wasm.
-   */
+  /** The same, with the input already serialized as JSON text (the SDK then copies bytes, no stringify). */
   evaluateJson<E extends EntrypointName>(name: E, inputJson: string): EntrypointResult<E> {
+    return this.evaluateInput(name, { key: inputJson, json: () => inputJson });
+  }
+
+  /**
+   * The same, answered from the active bundle's memo when it answered the same input before: `input.key` must
+   * determine the input text (the text itself will do), and `input.json()` is only called on a miss.
+   */
+  evaluateInput<E extends EntrypointName>(name: E, input: PolicyInput): EntrypointResult<E> {
     const active = this.active;
     if (!active) throw new AuthzError("policy_unavailable", "no policy is loaded");
-    if (!active.memo.enabled) return evaluateOn(active, name, encoder.encode(inputJson).buffer);
-    const key = memoKey(entrypoints[name].path, inputJson);
+    if (!active.memo.enabled) return evaluateOn(active, name, encoder.encode(input.json()).buffer);
+    const key = memoKey(entrypoints[name].path, input.key);
     const known = active.memo.get(key);
     if (known !== undefined) return known as EntrypointResult<E>;
-    const result = evaluateOn(active, name, encoder.encode(inputJson).buffer);
+    const result = evaluateOn(active, name, encoder.encode(input.json()).buffer);
     active.memo.set(key, result);
     return result;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { policyInputJson } from "../../src/decisions/input-json.ts";
+import { policyInput, policyInputJson } from "../../src/decisions/input-json.ts";
 
 describe("policyInputJson", () => {
   const orgs = Object.freeze({ ACME: Object.freeze({ parent: null, status: "active", inheritRoles: true, path: ["ACME"] }) });
@@ -27,5 +27,31 @@ describe("policyInputJson", () => {
 
   it("handles a request with no fields", () => {
     expect(policyInputJson({}, "{}", {})).toBe('{"settings":{},"graph":{}}');
+  });
+});
+
+describe("policyInput (memo key and text)", () => {
+  const orgs = Object.freeze({ ACME: Object.freeze({ parent: null, status: "active", inheritRoles: true, path: Object.freeze(["ACME"]) }) });
+  const memberships = Object.freeze([Object.freeze({ org: "ACME", roles: Object.freeze(["org_admin"]), inheritable: true })]);
+  const request = { subject: { id: "alice", kind: "user" }, org: "ACME", action: "order.view" };
+
+  it("writes the same text as policyInputJson, only when asked", () => {
+    const graph = { user: null, orgs, memberships, roles: {} };
+    expect(policyInput(request, "{}", graph).json()).toBe(policyInputJson(request, "{}", graph));
+  });
+
+  it("keys the same request on the same frozen parts alike, and apart on anything else", () => {
+    const key = (req: Record<string, unknown>, graph: Record<string, unknown>, settings = "{}") => policyInput(req, settings, graph).key;
+    const base = key(request, { orgs, memberships, roles: {} });
+    expect(key({ ...request }, { orgs, memberships, roles: {} })).toBe(base);
+    // A new tree version gives new frozen parts, even with the same content: a new key.
+    const reloaded = Object.freeze({ ACME: orgs.ACME });
+    expect(key(request, { orgs: reloaded, memberships, roles: {} })).not.toBe(base);
+    // Parts that are not frozen are keyed by their content.
+    expect(key(request, { orgs, memberships, roles: { r: 1 } })).not.toBe(base);
+    expect(key(request, { orgs, memberships, roles: {} }, '{"maxDepth":4}')).not.toBe(base);
+    expect(key({ ...request, action: "order.place" }, { orgs, memberships, roles: {} })).not.toBe(base);
+    // A member's name is part of the key.
+    expect(key(request, { orgs, memberships: orgs, roles: {} })).not.toBe(key(request, { memberships, orgs, roles: {} }));
   });
 });

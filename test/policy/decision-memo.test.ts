@@ -9,31 +9,32 @@ import { PolicyEngine } from "../../src/policy/policy-engine.ts";
 
 describe("DecisionMemo", () => {
   it("answers a key it holds, counts hits and misses, and freezes what it keeps", () => {
-    const memo = new DecisionMemo(1000);
+    const memo = new DecisionMemo(10_000);
     const answer = { decision: "allow", reasons: [{ code: "role", message: "buyer" }] };
     expect(memo.get("a")).toBeUndefined();
     memo.set("a", answer);
     expect(memo.get("a")).toBe(answer);
     expect(Object.isFrozen(answer.reasons[0])).toBe(true);
-    expect(memo.stats).toEqual({ entries: 1, bytes: 1, hits: 1, misses: 1 });
+    expect(memo.stats).toEqual({ entries: 1, bytes: 1 + JSON.stringify(answer).length, hits: 1, misses: 1 });
   });
 
-  it("stays within its bound by dropping the least recently used keys first", () => {
-    const memo = new DecisionMemo(160);
+  it("stays within its bound (keys and answers as JSON) by dropping the least recently used first", () => {
+    // Each entry: a 10-character key and the answer 1 (one character of JSON): 11.
+    const memo = new DecisionMemo(176);
     const key = (c: string) => c.repeat(10);
-    for (const c of "abcdefghijklmnop") memo.set(key(c), c);
-    expect(memo.stats).toMatchObject({ entries: 16, bytes: 160 });
-    expect(memo.get(key("a"))).toBe("a");
-    memo.set(key("q"), "q");
-    expect(memo.stats).toMatchObject({ entries: 16, bytes: 160 });
+    for (const c of "abcdefghijklmnop") memo.set(key(c), 1);
+    expect(memo.stats).toMatchObject({ entries: 16, bytes: 176 });
+    expect(memo.get(key("a"))).toBe(1);
+    memo.set(key("q"), 2);
+    expect(memo.stats).toMatchObject({ entries: 16, bytes: 176 });
     expect(memo.get(key("b"))).toBeUndefined();
-    expect(memo.get(key("a"))).toBe("a");
-    expect(memo.get(key("q"))).toBe("q");
+    expect(memo.get(key("a"))).toBe(1);
+    expect(memo.get(key("q"))).toBe(2);
   });
 
-  it("never keeps an input over a sixteenth of its bound, and keeps nothing when off", () => {
+  it("never keeps an entry over a sixteenth of its bound, and keeps nothing when off", () => {
     const memo = new DecisionMemo(160);
-    memo.set("x".repeat(11), 1);
+    memo.set("x", "y".repeat(9));
     expect(memo.stats.entries).toBe(0);
     const off = new DecisionMemo(0);
     expect(off.enabled).toBe(false);
