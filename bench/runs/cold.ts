@@ -62,18 +62,26 @@ export async function coldRun(ctx: Context, fresh: SidecarProcess): Promise<RunR
   const first = await client.post("/v1/check", warmup.body);
   if (first.status !== 200) throw new Error(`cold warm-up answered ${first.status}`);
   const before = await lookups(client);
-  const loadsDone = (l: Lookups) => l.postgres.hit + l.postgres.miss + l.redis.hit;
+  // Whole-tree loads finished, read from /metrics: /v1/status would also count the store's rows every 10 s.
+  const loadsDone = async () => {
+    const text = String((await client.call("GET", "/metrics")).body);
+    let n = 0;
+    for (const m of text.matchAll(/^b2b_authz_graph_cache_lookups_total\{tier="(postgres|redis)",outcome="(hit|miss)"\} (\d+)$/gm)) {
+      if (m[1] === "postgres" || m[2] === "hit") n += Number(m[3]);
+    }
+    return n;
+  };
   // isolated: the next request only once the last one's whole tree has landed (the sidecar idle again), so each
   // sample is one cold decision alone; back to back: the next at once, competing with that load.
   const timed = async (requests: TreeRequest[], isolated: boolean) => {
     const out: { ms: number; kind: string; size: number }[] = [];
     for (const r of requests) {
-      const loaded = isolated ? loadsDone(await lookups(client)) : 0;
+      const loaded = isolated ? await loadsDone() : 0;
       const answer = await client.post("/v1/check", r.body);
       if (answer.status !== 200) throw new Error(`cold check answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`);
       out.push({ ms: answer.ms, kind: r.tree.kind, size: r.tree.orgs.length });
       const deadline = Date.now() + 2_000;
-      while (isolated && loadsDone(await lookups(client)) <= loaded && Date.now() < deadline) await sleep(2);
+      while (isolated && (await loadsDone()) <= loaded && Date.now() < deadline) await sleep(5);
     }
     return out;
   };

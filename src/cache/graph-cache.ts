@@ -114,31 +114,42 @@ export class GraphCache implements ChangeSink {
   }
 
   /**
-   * The tree for one decision of `user` (null: staff) in `org` about resources in `resourceOrgs`. Warm: the cached
-   * snapshot. Cold: the whole tree starts loading (and is cached for the decisions after), but this decision is
-   * answered from a path snapshot read from PostgreSQL at once: a few rows instead of a big tree's orgs and
-   * memberships. When that read cannot serve (unknown org, older than the token, PostgreSQL failing), the decision
-   * waits for the whole tree as before.
+   * For one decision of `user` (null: staff) in `org` about resources in `resourceOrgs`, when the tree is cold:
+   * a path snapshot and the user, read from PostgreSQL in one round trip (a few rows instead of a big tree's orgs
+   * and memberships). The snapshot answers this decision only; the user is cached. Once the decision is answered the
+   * whole tree loads, for the decisions after. Null when the tree is warm or already loading, or when the read
+   * cannot serve (unknown org, older than the token, PostgreSQL failing): the caller then reads as usual.
+   * `user` in the answer is undefined when it must be read as usual (staff, or older than the token).
    */
-  async treeFor(org: string, user: string | null, resourceOrgs: readonly string[], token?: GraphVersions): Promise<TreeSnapshot | null> {
-    const warm = this.warmTree(org, token, Date.now());
-    if (warm !== undefined) return warm;
-    if (this.loading.has(org)) return this.tree(org, token); // already on its way: join it
-    let path: TreeSnapshot | undefined;
+  async pathFacts(
+    org: string,
+    user: string | null,
+    resourceOrgs: readonly string[],
+    token?: GraphVersions,
+  ): Promise<{ tree: TreeSnapshot; user?: UserRecord | null } | null> {
+    if (this.warmTree(org, token, Date.now()) !== undefined || this.loading.has(org)) return null;
+    const started = Date.now();
+    let tree: TreeSnapshot;
+    let loadedUser: Versioned<UserRecord | null> | undefined;
     try {
       const loaded = await this.loader.pathsOf([org, ...resourceOrgs], user);
-      if (loaded) path = new TreeSnapshot(loaded.data, loaded.text.length);
+      if (!loaded) return null;
+      tree = new TreeSnapshot(loaded.tree.data, loaded.tree.text.length);
+      loadedUser = loaded.user;
     } catch (error) {
       this.logger.debug({ err: error }, "path snapshot read failed");
+      return null;
     }
-    if (!path || !satisfies(token, `t:${path.root}`, path.version)) return this.tree(org, token);
+    if (!satisfies(token, `t:${tree.root}`, tree.version)) return null;
     this.metrics.lookup("path", "hit");
     // The whole tree starts loading once this decision has been answered, so the two do not compete; a failure
     // is the next decision's to meet.
     setImmediate(() => {
       this.tree(org).catch(() => undefined);
     });
-    return path;
+    if (user === null || !loadedUser || !satisfies(token, `u:${user}`, loadedUser.version)) return { tree };
+    this.rememberUser(user, { version: loadedUser.version, user: loadedUser.value, freshAt: started });
+    return { tree, user: loadedUser.value };
   }
 
   /** A cached snapshot only (no load), for status and admin facts that already loaded it. */
@@ -266,8 +277,13 @@ export class GraphCache implements ChangeSink {
       const loaded = await this.loader.user(id);
       return { version: loaded.version, user: loaded.value, freshAt: started };
     });
-    if ((this.heard.peek(key) ?? 0) <= entry.version) this.users.set(id, entry);
+    this.rememberUser(id, entry);
     return entry.user;
+  }
+
+  /** Caches a user read from PostgreSQL unless a newer version was heard of meanwhile. */
+  private rememberUser(id: string, entry: CachedUser): void {
+    if ((this.heard.peek(`u:${id}`) ?? 0) <= entry.version) this.users.set(id, entry);
   }
 
   warmRoles(token: GraphVersions | undefined, now: number): Map<string, RoleRecord> | undefined {

@@ -18,6 +18,8 @@ export interface Database {
 
 /** Bounds every query so a PostgreSQL that stopped answering turns into graph_unavailable, not a hang. */
 const QUERY_TIMEOUT_MS = 10_000;
+/** Connections of an external PostgreSQL opened and warmed at start-up, and never closed as idle. */
+export const WARM_CONNECTIONS = 4;
 const CONNECT_TIMEOUT_MS = 5_000;
 
 /** PostgreSQL at DATABASE_URL, or the embedded one when it is unset. */
@@ -49,7 +51,13 @@ export async function openDatabase(
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     keepAlive: true,
   };
-  const pool = new pg.Pool({ ...connection, max: config.PG_POOL_MAX, idleTimeoutMillis: 30_000 });
+  // An external server keeps a few connections open for good (min): a new backend's first queries are slow.
+  const pool = new pg.Pool({
+    ...connection,
+    max: config.PG_POOL_MAX,
+    min: embedded ? 0 : Math.min(WARM_CONNECTIONS, config.PG_POOL_MAX),
+    idleTimeoutMillis: 30_000,
+  });
   // An idle client losing its server emits 'error' on the pool; without a listener node would crash.
   pool.on("error", (error) => logger.warn({ err: error }, "PostgreSQL connection lost"));
   let forward: ((payload: string | undefined) => void) | undefined;

@@ -152,16 +152,21 @@ export class GraphFacts {
     wholeTree: boolean,
     resourceOrgs?: string[],
   ): Promise<Facts> {
-    // Independent reads, in flight together: a cold decision waits for the slowest, not for their sum.
+    // Independent reads, in flight together: a cold decision waits for the slowest, not for their sum. A cold
+    // tree is read as a path snapshot together with the user, in one round trip.
     const staff = subject.kind === "staff";
-    const [tree, roles, who] = await Promise.all([
-      org === undefined ? null : wholeTree ? this.cache.tree(org, token) : this.cache.treeFor(org, staff ? null : subject.id, resourceOrgs ?? [], token),
+    const [path, roles, staffRecord] = await Promise.all([
+      org === undefined || wholeTree ? null : this.cache.pathFacts(org, staff ? null : subject.id, resourceOrgs ?? [], token),
       this.cache.roleSet(token),
-      staff ? this.cache.staffSet(token).then((all) => all.get(subject.id) ?? null) : this.cache.user(subject.id, token),
+      staff ? this.cache.staffSet(token).then((all) => all.get(subject.id) ?? null) : undefined,
+    ]);
+    const [tree, user] = await Promise.all([
+      path ? path.tree : org === undefined ? null : this.cache.tree(org, token),
+      staff || path?.user !== undefined ? path?.user : this.cache.user(subject.id, token),
     ]);
     const facts: Facts = { tree, roles };
-    if (staff) facts.staff = who as StaffRecord | null;
-    else facts.user = who as UserRecord | null;
+    if (staff) facts.staff = staffRecord ?? null;
+    else facts.user = user ?? null;
     if (resourceOrgs && resourceOrgs.length > 0 && tree) {
       for (const id of resourceOrgs) {
         if (!tree.has(id)) (facts.others ??= new Map()).set(id, await this.cache.tree(id, token));

@@ -7,7 +7,7 @@ import { GraphCache } from "../cache/graph-cache.ts";
 import { RedisChangeFeed } from "../cache/redis-change-feed.ts";
 import { RedisTier } from "../cache/redis-tier.ts";
 import type { Config } from "../config.ts";
-import { openDatabase, type Database, type StoreKind } from "./database.ts";
+import { openDatabase, WARM_CONNECTIONS, type Database, type StoreKind } from "./database.ts";
 import { createDemoOrders, demoDocument } from "./demo-graph.ts";
 import { FactLoader } from "./fact-loader.ts";
 import { GraphFacts, type AdminSliceRequest, type GraphSlice, type SliceRequest } from "./graph-facts.ts";
@@ -110,8 +110,10 @@ export async function createOrgGraph(config: OrgGraphConfig, logger: Logger, cou
     if (redis) closers.push(() => redis.close());
     const tier = redis ? new RedisTier(redis.commands, config.REDIS_KEY_PREFIX) : undefined;
 
+    const loader = new FactLoader(db.pool, db.kind === "postgres");
+    if (db.kind === "postgres") await loader.warm(Math.min(WARM_CONNECTIONS, config.PG_POOL_MAX));
     const cache = new GraphCache(
-      new FactLoader(db.pool, db.kind === "postgres"),
+      loader,
       tier,
       {
         maxTrees: config.CACHE_MAX_TREES,
