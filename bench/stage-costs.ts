@@ -40,6 +40,8 @@ export interface StageCosts {
   /** DecisionService.check end to end (no HTTP), decision log off and on. */
   serviceUs: number;
   serviceWithLogUs: number;
+  /** DecisionService.check end to end with the decision memo on (the default), every body answered before. */
+  memoServiceUs: number;
 }
 
 /** Runs `fn(i)` over indexes for about `millis` ms (after a short warm-up); µs per call. */
@@ -80,6 +82,8 @@ async function main(): Promise<void> {
   const offLog = new DecisionLog(pino({ level: "silent" }), []);
   const onLog = new DecisionLog(pino({ level: "info", base: { log: "decision" } }, pino.destination({ dest: "/dev/null", sync: false })), []);
   const service = new DecisionService(engine, graph, config, offLog, metrics);
+  const memoEngine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger: quiet, memoMaxBytes: config.DECISION_MEMO_MAX_BYTES });
+  const memoService = new DecisionService(memoEngine, graph, config, offLog, metrics);
   const logged = new DecisionService(engine, graph, config, onLog, metrics);
   const keys = new ApiKeys(new Map([["bench-check-key", new Set(["check" as const])]]));
 
@@ -130,6 +134,8 @@ async function main(): Promise<void> {
   );
   step("response JSON.stringify", (i) => JSON.stringify(answers[i]));
   const serviceUs = await timeAsync(ms, n, (i) => service.check(requests[i]!));
+  for (const r of requests) await memoService.check(r);
+  const memoServiceUs = await timeAsync(ms, n, (i) => memoService.check(requests[i]!));
 
   const orderSteps: StageCost[] = [];
   const ordersRequest = ordersQueryRequestSchema.parse(job.ordersBody);
@@ -147,9 +153,11 @@ async function main(): Promise<void> {
   orderStep("result check (zod order scope schema)", () => entrypoints.orderScope.result.safeParse(scopeResult));
   orderStep("engine.evaluate as the sidecar calls it", () => engine.evaluate("orderScope", scopeInput));
   orderSteps.push({ step: "**DecisionService.ordersQuery end to end** (with filter and SQL)", us: await timeAsync(ms, 1, () => service.ordersQuery(ordersRequest)) });
+  await memoService.ordersQuery(ordersRequest);
+  orderSteps.push({ step: "**DecisionService.ordersQuery end to end, decision memo on** (asked before)", us: await timeAsync(ms, 1, () => memoService.ordersQuery(ordersRequest)) });
   const serviceWithLogUs = await timeAsync(ms, n, (i) => logged.check(requests[i]!));
   await graph.close();
-  const out: StageCosts = { steps, orderSteps, serviceUs, serviceWithLogUs };
+  const out: StageCosts = { steps, orderSteps, serviceUs, serviceWithLogUs, memoServiceUs };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 

@@ -61,6 +61,7 @@ export async function profileRun(ctx: Context): Promise<RunReport> {
           ...stages.steps.map((s) => [s.step, fixed(s.us, 1)]),
           ["**DecisionService.check end to end, decision log off** (slice, evaluate, stamp, metrics)", fixed(stages.serviceUs, 1)],
           ["**DecisionService.check end to end, decision log on**", fixed(stages.serviceWithLogUs, 1)],
+          ["**DecisionService.check end to end, decision memo on** (every body answered before; the rows above evaluate each time)", fixed(stages.memoServiceUs, 1)],
           ["sum of the steps (log off; engine.evaluate counted through its parts)", fixed(stepSum, 1)],
           ["**CPU per request under HTTP load** (sidecar CPU ÷ requests, profiled run)", fixed(cpuPerRequestUs, 1)],
         ],
