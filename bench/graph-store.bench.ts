@@ -86,12 +86,19 @@ const request = (t: number, i = 101 + (t % 399)) => ({
   org: `t${t}-${i}`,
 });
 
-async function coldLoads(graph: OrgGraph, trees: number[]): Promise<Stats> {
+/**
+ * One cold slice per tree, the next once the last one's whole tree has landed. `subtree` false: a decision's slice,
+ * answered from a path snapshot (the whole tree loads behind it); true: an order scope's, which waits for the whole
+ * tree.
+ */
+async function coldLoads(graph: OrgGraph, trees: number[], subtree = false): Promise<Stats> {
   const samples: number[] = [];
   for (const t of trees) {
+    const cached = (await graph.status()).cache.trees;
     const started = performance.now();
-    await graph.slice(request(t));
+    await graph.slice({ ...request(t), ...(subtree ? { subtree: true } : {}) });
     samples.push(performance.now() - started);
+    while ((await graph.status()).cache.trees <= cached) await sleep(2);
   }
   return stats(samples);
 }
@@ -172,12 +179,15 @@ async function main(): Promise<void> {
     await freshSchema();
     const small = await generate(1);
     const coldSmall: number[] = [];
+    const wholeSmall: number[] = [];
     for (let i = 0; i < 30; i++) {
-      const g = await createOrgGraph(config({}), logger);
-      const s = performance.now();
-      await g.slice(request(0));
-      coldSmall.push(performance.now() - s);
-      await g.close();
+      for (const [subtree, samples] of [[false, coldSmall], [true, wholeSmall]] as const) {
+        const g = await createOrgGraph(config({}), logger);
+        const s = performance.now();
+        await g.slice({ ...request(0), ...(subtree ? { subtree: true } : {}) });
+        samples.push(performance.now() - s);
+        await g.close();
+      }
     }
     const g = await createOrgGraph(config({}), logger);
     const warmSmall = await warmLoop(g, [0], 300_000);
@@ -191,7 +201,10 @@ async function main(): Promise<void> {
 
     const heapBefore = heapMb();
     const a = await createOrgGraph(config({ REDIS_URL, REDIS_KEY_PREFIX: prefix }), logger);
-    const coldLarge = await coldLoads(a, trees); // each load also publishes the tree to Redis
+    const coldLarge = await coldLoads(a, trees); // each whole-tree load behind it also publishes the tree to Redis
+    const wholeLoader = await createOrgGraph(config({}), logger);
+    const wholeLarge = await coldLoads(wholeLoader, trees, true);
+    await wholeLoader.close();
     const heapAfter = heapMb();
     const cacheBytes = (await a.status()).cache.bytes;
     const warmLarge = await warmLoop(a, trees, 300_000);
@@ -203,7 +216,7 @@ async function main(): Promise<void> {
     const redisSamples: number[] = [];
     for (const t of trees.slice(1)) {
       const s = performance.now();
-      await c.slice({ subject: { id: "u0" }, org: `t${t}-${101 + (t % 399)}` });
+      await c.slice({ subject: { id: "u0" }, org: `t${t}-${101 + (t % 399)}`, subtree: true });
       redisSamples.push(performance.now() - s);
     }
     const redisTier = stats(redisSamples);
@@ -226,11 +239,14 @@ async function main(): Promise<void> {
     const smallStore = `1 tree (${small.orgs} orgs, ${small.memberships.toLocaleString("en")} memberships)`;
     const largeStore = `${large.orgs.toLocaleString("en")} orgs, ${large.memberships.toLocaleString("en")} memberships`;
     const cs = stats(coldSmall);
+    const ws = stats(wholeSmall);
     const heap = heapAfter - heapBefore;
     rows.push(
-      ["cold slice: tree from PostgreSQL", smallStore, `${ms(cs.p50)} ms`, `${ms(cs.p99)} ms`, `${cs.n} fresh sidecars`],
-      ["cold slice: tree from PostgreSQL", largeStore, `${ms(coldLarge.p50)} ms`, `${ms(coldLarge.p99)} ms`, `${coldLarge.n} trees, one sidecar`],
-      ["warm slice: tree from Redis", largeStore, `${ms(redisTier.p50)} ms`, `${ms(redisTier.p99)} ms`, `${redisHits} Redis hits; ${(valueBytes / 1024).toFixed(0)} KiB per tree in Redis`],
+      ["cold slice: path snapshot from PostgreSQL", smallStore, `${ms(cs.p50)} ms`, `${ms(cs.p99)} ms`, `${cs.n} fresh sidecars`],
+      ["cold slice: path snapshot from PostgreSQL", largeStore, `${ms(coldLarge.p50)} ms`, `${ms(coldLarge.p99)} ms`, `${coldLarge.n} trees, one sidecar`],
+      ["cold subtree slice: whole tree from PostgreSQL", smallStore, `${ms(ws.p50)} ms`, `${ms(ws.p99)} ms`, `${ws.n} fresh sidecars`],
+      ["cold subtree slice: whole tree from PostgreSQL", largeStore, `${ms(wholeLarge.p50)} ms`, `${ms(wholeLarge.p99)} ms`, `${wholeLarge.n} trees, one sidecar`],
+      ["warm subtree slice: whole tree from Redis", largeStore, `${ms(redisTier.p50)} ms`, `${ms(redisTier.p99)} ms`, `${redisHits} Redis hits; ${(valueBytes / 1024).toFixed(0)} KiB per tree in Redis`],
       ["warm slice: in process", smallStore, `${warmSmall.p50us.toFixed(2)} µs`, `${warmSmall.p99us.toFixed(2)} µs`, `${Math.round(warmSmall.perSecond).toLocaleString("en")} slices/s on one core`],
       ["warm slice: in process", `${largeStore}, ${TREES} trees cached`, `${warmLarge.p50us.toFixed(2)} µs`, `${warmLarge.p99us.toFixed(2)} µs`, `${Math.round(warmLarge.perSecond).toLocaleString("en")} slices/s on one core`],
       ["memory: in-process cache", `${TREES} trees cached`, "", "", `${heap.toFixed(0)} MiB heap, ${((heap / TREES) * 1024).toFixed(0)} KiB per tree (${(cacheBytes / TREES / 1024).toFixed(0)} KiB serialized)`],
@@ -255,7 +271,8 @@ async function main(): Promise<void> {
     "",
     markdownTable(["measurement", "store", "p50", "p99", "notes"], rows),
     "",
-    "Cold: the first decision in a tree loads it whole in one SQL statement (recursive CTE, JSON built by PostgreSQL). " +
+    "Cold: the first decision in a tree is answered from a path snapshot (the orgs on its paths, the subject's memberships there and the user, one statement), and the whole tree then loads behind it in one SQL statement (recursive CTE, JSON built by PostgreSQL); " +
+      "a subtree slice (order scope, administration) waits for that whole tree. Each cold sample is taken once the previous one's whole tree has landed. " +
       "Warm in process: no I/O, the slice is assembled from frozen parts shared between decisions. " +
       "Write-to-visible: from a membership write on one sidecar until the other sidecar's next decision *without* a token sees it " +
       "(a decision carrying the write's graphToken sees it at once).",

@@ -30,10 +30,14 @@ export async function memoryRun(ctx: Context, ours: SidecarProcess): Promise<Run
     const answer = await client.post("/v1/check", r.body);
     if (answer.status !== 200) throw new Error(`warming ${r.tree.root} answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`);
   });
+  // A cold check is answered from a path snapshot; its whole tree lands just after: wait for the last of them.
+  const cacheStats = async () => ((await client.call("GET", "/v1/status")).body as { graph: { cache: CacheStats } }).graph.cache;
+  let cache = await cacheStats();
+  for (const deadline = Date.now() + 30_000; cache.trees < index.data.trees.length && Date.now() < deadline; cache = await cacheStats()) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const warmSeconds = (performance.now() - started) / 1000;
-  const status = await client.call("GET", "/v1/status");
   client.close();
-  const cache = (status.body as { graph: { cache: CacheStats } }).graph.cache;
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const rss = ours.rss();
   const peak = peakRssBytes(ours.pid);
