@@ -35,8 +35,13 @@ export class DecisionLog {
     private readonly maskPaths: readonly string[],
   ) {}
 
+  /** False when decision events go nowhere (DECISION_LOG=off): callers need not even build one. */
+  get enabled(): boolean {
+    return this.logger.isLevelEnabled("info");
+  }
+
   write(event: DecisionEvent): void {
-    if (!this.logger.isLevelEnabled("info")) return;
+    if (!this.enabled) return;
     this.logger.info(
       {
         decision_id: event.decisionId,
