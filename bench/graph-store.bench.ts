@@ -202,10 +202,10 @@ async function main(): Promise<void> {
     const heapBefore = heapMb();
     const a = await createOrgGraph(config({ REDIS_URL, REDIS_KEY_PREFIX: prefix }), logger);
     const coldLarge = await coldLoads(a, trees); // each whole-tree load behind it also publishes the tree to Redis
+    const heapAfter = heapMb();
     const wholeLoader = await createOrgGraph(config({}), logger);
     const wholeLarge = await coldLoads(wholeLoader, trees, true);
     await wholeLoader.close();
-    const heapAfter = heapMb();
     const cacheBytes = (await a.status()).cache.bytes;
     const warmLarge = await warmLoop(a, trees, 300_000);
 
