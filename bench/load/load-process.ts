@@ -1,11 +1,13 @@
 /**
  * The load generator, run as its own process (`node --import tsx bench/load/load-process.ts <job.json>`), so it
- * never shares an event loop with a server under test. Drives autocannon over keep-alive connections with a
- * rotating set of request bodies, after an unmeasured warm-up, and records every 2xx response time itself (in
- * microseconds, autocannon's own histogram rounds to whole milliseconds). Prints one JSON LoadResult line.
+ * never shares an event loop with a server under test. As fast as the server answers: autocannon over keep-alive
+ * connections. At a given rate: an evenly paced client of its own (see runPaced). Both rotate a set of request
+ * bodies, run an unmeasured warm-up, and record every 2xx response time themselves (in microseconds:
+ * autocannon's own histogram rounds to whole milliseconds). Prints one JSON LoadResult line.
  */
 import autocannon from "autocannon";
 import { readFileSync } from "node:fs";
+import { connect, type Socket } from "node:net";
 import type { LoadJob, LoadResult } from "./load-types.ts";
 
 function run(job: LoadJob, seconds: number, record: ((ms: number) => void) | undefined): Promise<autocannon.Result> {
@@ -34,6 +36,121 @@ function run(job: LoadJob, seconds: number, record: ((ms: number) => void) | und
   });
 }
 
+interface Counts {
+  requests: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+}
+
+/**
+ * Evenly paced load at `job.overallRate`. autocannon's rate limit is a budget per second: it sends back to back
+ * until the second's quota is spent, then idles, so half the maximum rate would be full speed half of each second.
+ * Here request i is due at start + i / rate and goes out on the next free one of `job.connections` keep-alive
+ * sockets, one request in flight per socket as with autocannon; its latency runs from the timer tick that found
+ * it due, so a request that had to wait for a socket counts its wait. Requests are prebuilt bytes and responses are read by their
+ * Content-Length, so the client costs little more CPU than autocannon's.
+ */
+function runPaced(job: LoadJob, seconds: number, record: ((ms: number) => void) | undefined): Promise<Counts> {
+  const rate = job.overallRate!;
+  const target = new URL(job.url);
+  const headerLines = Object.entries({ host: target.host, "content-type": "application/json", ...job.headers })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
+  const requests = job.bodies.map((body) =>
+    Buffer.from(`${job.method} ${job.path} HTTP/1.1\r\n${headerLines}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`),
+  );
+  const counts: Counts = { requests: 0, ok: 0, non2xx: 0, errors: 0 };
+  const total = Math.floor(rate * seconds);
+  const waiting: number[] = []; // when each request no socket has taken yet became due
+  const free: Socket[] = [];
+  const inFlight = new Map<Socket, number>();
+  let issued = 0;
+  let settled = 0;
+  let start = 0;
+
+  return new Promise((resolve, reject) => {
+    const dispatch = () => {
+      while (waiting.length > 0 && free.length > 0) {
+        const socket = free.pop()!;
+        const due = waiting.shift()!;
+        inFlight.set(socket, due);
+        counts.requests++;
+        socket.write(requests[counts.requests % requests.length]!);
+      }
+    };
+    const done = (socket: Socket, status: number) => {
+      const due = inFlight.get(socket);
+      inFlight.delete(socket);
+      if (due !== undefined) {
+        if (status >= 200 && status < 300) {
+          counts.ok++;
+          record?.(performance.now() - due);
+        } else if (status > 0) counts.non2xx++;
+        else counts.errors++;
+        settled++;
+      }
+      if (status > 0) free.push(socket);
+      if (issued >= total && settled >= total) {
+        for (const s of [...free, ...inFlight.keys()]) s.destroy();
+        resolve(counts);
+        return;
+      }
+      dispatch();
+    };
+    const open = (socket: Socket) => {
+      let buffered: Buffer = Buffer.alloc(0);
+      socket.setNoDelay(true);
+      socket.on("data", (chunk: Buffer) => {
+        buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+        for (;;) {
+          const headerEnd = buffered.indexOf("\r\n\r\n");
+          if (headerEnd === -1) return;
+          const head = buffered.subarray(0, headerEnd).toString("latin1");
+          const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+          const end = headerEnd + 4 + length;
+          if (buffered.length < end) return;
+          buffered = buffered.subarray(end);
+          done(socket, Number(head.slice(9, 12)));
+        }
+      });
+      socket.on("error", () => undefined);
+      socket.on("close", () => {
+        if (inFlight.has(socket)) done(socket, 0);
+      });
+    };
+    let connected = 0;
+    for (let i = 0; i < job.connections; i++) {
+      const socket = connect(Number(target.port), target.hostname, () => {
+        free.push(socket);
+        if (++connected === job.connections) begin();
+      });
+      socket.once("error", reject);
+      open(socket);
+    }
+    const begin = () => {
+      start = performance.now();
+      // A server that stops answering ends the run 10 s after its last request was due; the rest count as errors.
+      setTimeout(() => {
+        counts.errors += total - settled;
+        for (const s of [...free, ...inFlight.keys()]) s.destroy();
+        resolve(counts);
+      }, (seconds + 10) * 1000).unref();
+      const timer = setInterval(() => {
+        const now = performance.now();
+        // A request counts from this tick, the first moment the client could send it (timers fire about every
+        // millisecond): what it then waits for a free socket is the server's to answer for, the tick's lag is not.
+        while (issued < total && start + (issued * 1000) / rate <= now) {
+          waiting.push(now);
+          issued++;
+        }
+        if (issued >= total) clearInterval(timer);
+        dispatch();
+      }, 1);
+    };
+  });
+}
+
 /** Samples in a growable Float64Array: a few hundred thousand per run, sorted once at the end. */
 class Samples {
   private data = new Float64Array(1 << 16);
@@ -58,24 +175,29 @@ function at(sorted: Float64Array, p: number): number {
 
 async function main(): Promise<void> {
   const job = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadJob;
-  if (job.warmupSeconds > 0) await run(job, job.warmupSeconds, undefined);
+  const drive = async (seconds: number, record: ((ms: number) => void) | undefined): Promise<Counts> => {
+    if (job.overallRate) return runPaced(job, seconds, record);
+    const result = await run(job, seconds, record);
+    return { requests: result.requests.total, ok: result["2xx"], non2xx: result.non2xx, errors: result.errors + result.timeouts };
+  };
+  if (job.warmupSeconds > 0) await drive(job.warmupSeconds, undefined);
   const samples = new Samples();
   // Markers for the parent, which samples the server's CPU over exactly the measured run.
   process.stdout.write("phase:measure\n");
   const started = performance.now();
-  const result = await run(job, job.seconds, (ms) => samples.push(ms * 1000));
+  const result = await drive(job.seconds, (ms) => samples.push(ms * 1000));
   const elapsed = (performance.now() - started) / 1000;
   process.stdout.write("phase:end\n");
   const sorted = samples.sorted();
   let sum = 0;
   for (const v of sorted) sum += v;
   const out: LoadResult = {
-    requests: result.requests.total,
-    ok: result["2xx"],
+    requests: result.requests,
+    ok: result.ok,
     non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
+    errors: result.errors,
     seconds: elapsed,
-    rps: result["2xx"] / job.seconds,
+    rps: result.ok / job.seconds,
     latencyUs: {
       p50: at(sorted, 50),
       p90: at(sorted, 90),

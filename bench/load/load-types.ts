@@ -9,7 +9,10 @@ export interface LoadJob {
   connections: number;
   seconds: number;
   warmupSeconds: number;
-  /** Requests per second across all connections; unset: as fast as the server answers. */
+  /**
+   * Requests per second across all connections, evenly paced (load-process.ts, runPaced); unset: as fast as the
+   * server answers (autocannon).
+   */
   overallRate?: number;
 }
 
