@@ -3,8 +3,9 @@
  * text, or a short form of it: input-json.ts). The compiled policy is a pure function of its input (no time,
  * randomness or I/O builtins: policies.capabilities.json), and the input holds every fact a decision reads (the
  * graph slice at its versions included), so the same input gets the same answer until the bundle changes, and a
- * new bundle starts with a new memo. Bounded by the characters of its keys and of its answers as JSON, least
- * recently used first out; answers are frozen because every caller shares them.
+ * new bundle starts with a new memo. Bounded by the characters of its keys and of its answers as JSON; entries not
+ * used lately go first (second chance, as in src/cache/lru.ts: a hit writes nothing to the map, so the caller's
+ * fresh key string never lands in it). Answers are frozen because every caller shares them.
  */
 export interface MemoStats {
   entries: number;
@@ -15,7 +16,7 @@ export interface MemoStats {
 }
 
 export class DecisionMemo {
-  private readonly entries = new Map<string, { value: unknown; size: number }>();
+  private readonly entries = new Map<string, { value: unknown; size: number; used: boolean }>();
   private bytes = 0;
   private hitCount = 0;
   private missCount = 0;
@@ -38,9 +39,7 @@ export class DecisionMemo {
       return undefined;
     }
     this.hitCount++;
-    // Map keeps insertion order: moving a hit to the back keeps the front the least recently used.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    entry.used = true;
     return entry.value;
   }
 
@@ -48,12 +47,17 @@ export class DecisionMemo {
     if (this.entries.has(key)) return;
     const size = key.length + (JSON.stringify(value)?.length ?? 0);
     if (size > this.maxBytes / 16) return;
-    this.entries.set(key, { value: deepFreeze(value), size });
+    this.entries.set(key, { value: deepFreeze(value), size, used: false });
     this.bytes += size;
     for (const [oldest, entry] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(oldest);
-      this.bytes -= entry.size;
+      if (entry.used || oldest === key) {
+        entry.used = false;
+        this.entries.set(oldest, entry); // one more round, at the back
+      } else {
+        this.bytes -= entry.size;
+      }
     }
   }
 }
