@@ -82,21 +82,21 @@ export class GraphCache implements ChangeSink {
    * when it must be loaded. No I/O: the warm path of every decision.
    */
   warmTree(org: string, token: GraphVersions | undefined, now: number): TreeSnapshot | null | undefined {
+    const cached = this.cachedTree(org, token, now);
+    this.metrics.lookup("memory", cached === undefined ? "miss" : "hit");
+    if (cached) this.trees.get(cached.root);
+    return cached;
+  }
+
+  /** What warmTree answers, without counting a lookup or marking the tree as used. */
+  private cachedTree(org: string, token: GraphVersions | undefined, now: number): TreeSnapshot | null | undefined {
     const cached = this.orgIndex.get(org);
     if (cached) {
-      if (this.fresh(cached.freshAt, now) && satisfies(token, `t:${cached.root}`, cached.version)) {
-        this.trees.get(cached.root);
-        this.metrics.lookup("memory", "hit");
-        return cached;
-      }
+      if (this.fresh(cached.freshAt, now) && satisfies(token, `t:${cached.root}`, cached.version)) return cached;
     } else if (!token) {
       const unknownAt = this.unknownOrgs.get(org);
-      if (unknownAt !== undefined && this.fresh(unknownAt, now)) {
-        this.metrics.lookup("memory", "hit");
-        return null;
-      }
+      if (unknownAt !== undefined && this.fresh(unknownAt, now)) return null;
     }
-    this.metrics.lookup("memory", "miss");
     return undefined;
   }
 
@@ -127,7 +127,8 @@ export class GraphCache implements ChangeSink {
     resourceOrgs: readonly string[],
     token?: GraphVersions,
   ): Promise<{ tree: TreeSnapshot; user?: UserRecord | null } | null> {
-    if (this.warmTree(org, token, Date.now()) !== undefined || this.loading.has(org)) return null;
+    // The caller has just counted this lookup (warmFacts): look again without counting it twice.
+    if (this.cachedTree(org, token, Date.now()) !== undefined || this.loading.has(org)) return null;
     const started = Date.now();
     let tree: TreeSnapshot;
     let loadedUser: Versioned<UserRecord | null> | undefined;
