@@ -4,9 +4,11 @@
  * randomness or I/O builtins: policies.capabilities.json), and the input holds every fact a decision reads (the
  * graph slice at its versions included), so the same input gets the same answer until the bundle changes, and a
  * new bundle starts with a new memo. Bounded by the characters of its keys and of its answers as JSON; entries not
- * used lately go first (second chance, as in src/cache/lru.ts: a hit writes nothing to the map, so the caller's
- * fresh key string never lands in it). Answers are frozen because every caller shares them.
+ * used lately go first (the second-chance Lru: a hit writes nothing to the map, so the caller's fresh key string
+ * never lands in it). Answers are frozen because every caller shares them.
  */
+import { Lru } from "../cache/lru.ts";
+
 export interface MemoStats {
   entries: number;
   /** Characters held: keys plus answers as JSON. */
@@ -15,21 +17,28 @@ export interface MemoStats {
   misses: number;
 }
 
+interface Entry {
+  value: unknown;
+  /** Characters: the key plus the answer as JSON. */
+  size: number;
+}
+
 export class DecisionMemo {
-  private readonly entries = new Map<string, { value: unknown; size: number; used: boolean }>();
-  private bytes = 0;
+  private readonly entries: Lru<string, Entry>;
   private hitCount = 0;
   private missCount = 0;
 
   /** `maxBytes` 0 turns the memo off. An entry over a sixteenth of it is never kept, so one request cannot flush it. */
-  constructor(private readonly maxBytes: number) {}
+  constructor(private readonly maxBytes: number) {
+    this.entries = new Lru<string, Entry>(maxBytes, undefined, (entry) => entry.size);
+  }
 
   get enabled(): boolean {
     return this.maxBytes > 0;
   }
 
   get stats(): MemoStats {
-    return { entries: this.entries.size, bytes: this.bytes, hits: this.hitCount, misses: this.missCount };
+    return { entries: this.entries.size, bytes: this.entries.weight, hits: this.hitCount, misses: this.missCount };
   }
 
   get(key: string): unknown {
@@ -39,26 +48,14 @@ export class DecisionMemo {
       return undefined;
     }
     this.hitCount++;
-    entry.used = true;
     return entry.value;
   }
 
   set(key: string, value: unknown): void {
-    if (this.entries.has(key)) return;
+    if (this.entries.peek(key) !== undefined) return;
     const size = key.length + (JSON.stringify(value)?.length ?? 0);
     if (size > this.maxBytes / 16) return;
-    this.entries.set(key, { value: deepFreeze(value), size, used: false });
-    this.bytes += size;
-    for (const [oldest, entry] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(oldest);
-      if (entry.used || oldest === key) {
-        entry.used = false;
-        this.entries.set(oldest, entry); // one more round, at the back
-      } else {
-        this.bytes -= entry.size;
-      }
-    }
+    this.entries.set(key, { value: deepFreeze(value), size });
   }
 }
 

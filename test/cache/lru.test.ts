@@ -48,4 +48,17 @@ describe("Lru (second chance)", () => {
     expect(lru.peek(3)).toBe(3);
     expect(lru.peek(1)).toBeUndefined();
   });
+
+  it("bounds the sum of the weights when given one, and keeps its total as entries come and go", () => {
+    const lru = new Lru<string, string>(10, undefined, (value) => value.length);
+    lru.set("a", "xxxx");
+    lru.set("b", "yyyy");
+    expect(lru.weight).toBe(8);
+    lru.set("c", "zzzz");
+    expect([...lru.keys()]).toEqual(["b", "c"]);
+    expect(lru.weight).toBe(8);
+    lru.set("b", "y");
+    lru.delete("c");
+    expect(lru.weight).toBe(1);
+  });
 });
