@@ -25,9 +25,13 @@ export async function adminQuery(sql: string, url = PG_ADMIN_URL): Promise<void>
   }
 }
 
-/** A fresh database `b2b_authz_test_<suite>`; returns its URL. */
+/**
+ * A fresh database `b2b_authz_test_<suite>` (with `TEST_DB_TAG` appended, so several checkouts can run their
+ * suites against one PostgreSQL at once); returns its URL.
+ */
 export async function freshDatabase(suite: string, adminUrl = PG_ADMIN_URL): Promise<string> {
-  const name = `b2b_authz_test_${suite.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}`;
+  const tag = process.env.TEST_DB_TAG ? `_${process.env.TEST_DB_TAG}` : "";
+  const name = `b2b_authz_test_${`${suite}${tag}`.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}`;
   await adminQuery(`drop database if exists ${name} with (force)`, adminUrl);
   await adminQuery(`create database ${name}`, adminUrl);
   const url = new URL(adminUrl);
