@@ -1,14 +1,14 @@
 // Writes policies.capabilities.json: the builtins a policy compiled with `opa build -t wasm` can use when evaluated by
 // @open-policy-agent/opa-wasm. That is the builtins OPA's Wasm compiler implements natively plus the ones the JS SDK
 // provides; any other builtin is left out so that `opa build` rejects it instead of the SDK failing at evaluation time.
-// Needs the pinned OPA's Go module source (present after scripts/install-opa.sh) and the installed npm SDK.
+// Needs the pinned OPA's Go module source (present after scripts/install-policy-tools.sh) and the installed npm SDK.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const version = /OPA_VERSION=(\S+)/.exec(readFileSync(join(root, "scripts/opa-version.sh"), "utf8"))[1];
+const version = /OPA_VERSION=(\S+)/.exec(readFileSync(join(root, "scripts/policy-tool-versions.sh"), "utf8"))[1];
 const modRoot = join(execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim(), `github.com/open-policy-agent/opa@${version}`);
 
 const astSource = readFileSync(join(modRoot, "v1/ast/builtins.go"), "utf8");

@@ -4,7 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 opa="${OPA_BIN:-$root/tools/bin/opa}"
-[ -x "$opa" ] || bash "$root/scripts/install-opa.sh"
+[ -x "$opa" ] || bash "$root/scripts/install-policy-tools.sh"
 cd "$root"
 
 # Entry points compiled into the Wasm module; the engine (src/policy/entrypoints.ts) names the same list.

@@ -1,5 +1,5 @@
 /**
- * Peer: the OPA server (`opa run --server`, the project's pinned CLI, installed by scripts/install-opa.sh into
+ * Peer: the OPA server (`opa run --server`, the project's pinned CLI, installed by scripts/install-policy-tools.sh into
  * tools/bin) evaluating the Rego our Wasm is compiled from (policies/, its revision checked against the bundle's),
  * with the whole org graph loaded as data and a thin wrapper that builds our input slice from that data
  * (policies/README.md, the input contract), so it answers the same decision for the same request body.
@@ -15,10 +15,10 @@ import { freePort, rssBytes, startChild, waitUntilReady, type Child } from "../p
 
 const OPA = join(TOOLS, "bin/opa");
 
-/** The pinned version (scripts/opa-version.sh), without the leading v. */
+/** The pinned version (scripts/policy-tool-versions.sh), without the leading v. */
 function pinnedVersion(): string {
-  const match = /^OPA_VERSION=v?(\S+)$/m.exec(readFileSync(join(ROOT, "scripts/opa-version.sh"), "utf8"));
-  if (!match?.[1]) throw new Error("scripts/opa-version.sh does not pin OPA_VERSION");
+  const match = /^OPA_VERSION=v?(\S+)$/m.exec(readFileSync(join(ROOT, "scripts/policy-tool-versions.sh"), "utf8"));
+  if (!match?.[1]) throw new Error("scripts/policy-tool-versions.sh does not pin OPA_VERSION");
   return match[1];
 }
 
@@ -27,13 +27,13 @@ function installedVersion(): string | undefined {
   return /^Version: (\S+)$/m.exec(execFileSync(OPA, ["version"], { encoding: "utf8" }))?.[1];
 }
 
-/** Installs the pinned OPA CLI when missing (scripts/install-opa.sh: go install, minutes the first time). */
+/** Installs the pinned OPA CLI when missing (scripts/install-policy-tools.sh: go install, minutes the first time). */
 export function ensureOpa(log: (line: string) => void): string {
   const pinned = pinnedVersion();
   if (installedVersion() !== pinned) {
-    log(`opa: installing ${pinned} with scripts/install-opa.sh (go install)`);
+    log(`opa: installing ${pinned} with scripts/install-policy-tools.sh (go install)`);
     try {
-      execFileSync("bash", [join(ROOT, "scripts/install-opa.sh")], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+      execFileSync("bash", [join(ROOT, "scripts/install-policy-tools.sh")], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
     } catch (error) {
       // The script can exit 141 (SIGPIPE under pipefail in its `opa version | head -1`) after a good install.
       if (installedVersion() !== pinned) throw error;

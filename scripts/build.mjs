@@ -1,0 +1,14 @@
+// Production build: a clean dist/ from tsc (tsconfig.build.json), plus the SQL migrations the store applies at
+// start-up, which tsc does not copy.
+import { execFileSync } from "node:child_process";
+import { cpSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+
+rmSync(join(root, "dist"), { recursive: true, force: true });
+execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
+cpSync(join(root, "src/store/migrations"), join(root, "dist/store/migrations"), { recursive: true });
