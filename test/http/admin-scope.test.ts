@@ -135,3 +135,23 @@ describe("GET /v1/orgs/{id}/tree", () => {
     expect(ids(byStaff.body.tree).sort()).toEqual(["ACME-BER", "ACME-DE", "ACME-EU", "ACME-FR", "ACME-FR-PAR"]);
   });
 });
+
+describe("probing another tree", () => {
+  // frank is a buyer in ACME-US and GLOBEX's org_admin; alice is ACME's org_admin (and a viewer in GLOBEX-OPS since
+  // frank added her above).
+  it.each([
+    ["lists the members of a foreign org", "GET", "/v1/orgs/GLOBEX/members", "user:alice", undefined, "not_associated"],
+    ["lists the members of a foreign org it only views", "GET", "/v1/orgs/GLOBEX-OPS/members", "user:alice", undefined, "missing_permission"],
+    ["reads a foreign tree", "GET", "/v1/orgs/GLOBEX/tree", "user:alice", undefined, "not_associated"],
+    ["creates a child under a foreign parent", "POST", "/v1/orgs", "user:alice", { id: "GLOBEX-X", name: "X", parent: "GLOBEX" }, "not_associated"],
+    ["edits a user acting in a foreign tree", "PUT", "/v1/users/frank?org=GLOBEX", "user:alice", { email: "f@acme.test" }, "not_associated"],
+    ["reads a user acting in a foreign tree", "GET", "/v1/users/frank?org=GLOBEX", "user:alice", undefined, "not_associated"],
+    ["assigns a role where it only buys", "PUT", "/v1/orgs/ACME-US/members/alice", "user:frank", { roles: ["viewer"] }, "missing_permission"],
+    ["removes a membership where it only buys", "DELETE", "/v1/orgs/ACME-US/members/frank", "user:frank", undefined, "missing_permission"],
+    ["edits its own account from the tree it administers", "PUT", "/v1/users/frank?org=GLOBEX", "user:frank", { email: "f@x.test" }, "outside_scope"],
+  ])("refuses an admin who %s (403)", async (_what, method, path, actor, body, code) => {
+    const res = await t.call(method, path, { actor, ...(body ? { body } : {}) });
+    expect(res.status).toBe(403);
+    expect(reasonCodes(res.body)).toEqual([code]);
+  });
+});
