@@ -410,6 +410,8 @@ _cascade_escalation := _cascade_reason(null, "its subtree, which the facts do no
 	not grants.max_level("user.manage") == 3
 	not _subtree_complete
 } else := _cascade_reason(id, id) if {
+	# Level 3 reaches exactly the orgs the cascade reaches: only a lower level needs the scan.
+	not grants.max_level("user.manage") == 3
 	id := _cascade_outside[0]
 }
 
