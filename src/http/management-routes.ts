@@ -2,6 +2,7 @@ import { Router, type NextFunction, type Request, type RequestHandler, type Resp
 import { z } from "zod";
 import type { Subject } from "../decisions/decision-schemas.ts";
 import type { AdminOperation, DecisionService } from "../decisions/decision-service.ts";
+import type { AdminDecision } from "../policy/entrypoints.ts";
 import { AuthzError, type ErrorDetail } from "../errors.ts";
 import {
   createOrgBodySchema,
@@ -119,7 +120,15 @@ export function managementRoutes(options: { decisions: DecisionService; graph: M
         actor,
         operation: "org.create",
         org: body.parent ?? undefined,
-        change: { id: body.id, parent: body.parent, name: body.name },
+        // The policy judges what the request asked for: status (staff keep it), and inheritRoles only when sent, since
+        // setting it at all is staff-only (the parsed body would carry the default).
+        change: {
+          id: body.id,
+          parent: body.parent,
+          name: body.name,
+          status: body.status,
+          ...(sent(req.body, "inheritRoles") ? { inheritRoles: body.inheritRoles } : {}),
+        },
       });
       // Orgs created by buyers start in the store's status and give their creator the store's role (commercetools).
       const effects = decision.effects ?? {};
@@ -157,8 +166,9 @@ export function managementRoutes(options: { decisions: DecisionService; graph: M
     "/orgs/:id/tree",
     route(async (req, res) => {
       const id = param(req, "id");
-      await authorize(req, "org.tree", id);
-      res.json(await graph.getTree(id));
+      const decision = await authorize(req, "org.tree", id);
+      const { tree, ...rest } = await graph.getTree(id);
+      res.json({ ...rest, tree: visibleTree(tree, visibleOrgsOf(decision)) });
     }),
   );
 
@@ -207,13 +217,12 @@ export function managementRoutes(options: { decisions: DecisionService; graph: M
     "/users/:id",
     route(async (req, res) => {
       const id = param(req, "id");
-      const actor = actorOf(req);
-      const org = actingOrgOf(req);
-      await authorize(req, "user.view", org, { id });
-      const user = await graph.getUser(id);
-      // A buyer sees the user's memberships in the tree it acts in only: never another tree's.
-      const visible = actor.kind === "staff" ? user.memberships : await membershipsInTreeOf(graph, org, user.memberships);
-      res.json({ ...user, memberships: visible });
+      const decision = await authorize(req, "user.view", actingOrgOf(req), { id });
+      // The policy says which memberships the reader may see and whether the account (email) is shown.
+      const visible = visibleOrgsOf(decision);
+      const { email, ...user } = await graph.getUser(id);
+      const memberships = user.memberships.filter((m) => visible.has(m.org));
+      res.json({ ...user, ...(decision.effects?.emailVisible === true ? { email } : {}), memberships });
     }),
   );
 
@@ -285,10 +294,18 @@ export function managementRoutes(options: { decisions: DecisionService; graph: M
   return router;
 }
 
-/** The memberships of `memberships` that lie in the tree of `org`. */
-async function membershipsInTreeOf(graph: ManagementStore, org: string | undefined, memberships: MembershipRecord[]) {
-  if (!org) return [];
-  const root = (await graph.getOrg(org)).path[0];
-  const inTree = await Promise.all(memberships.map(async (m) => ((await graph.getOrg(m.org)).path[0] === root ? m : null)));
-  return inTree.filter((m): m is MembershipRecord => m !== null);
+/** Did the client send `field` itself (not a schema default)? */
+function sent(body: unknown, field: string): boolean {
+  return typeof body === "object" && body !== null && Object.hasOwn(body, field);
+}
+
+/** The orgs an allowed decision says the reader may see (none when the policy says nothing: fail closed). */
+function visibleOrgsOf(decision: AdminDecision): Set<string> {
+  const orgs = decision.effects?.visibleOrgs;
+  return new Set(Array.isArray(orgs) ? orgs.filter((o): o is string => typeof o === "string") : []);
+}
+
+/** The tree with only the visible orgs: the root (the org the decision allowed reading) and visible descendants. */
+function visibleTree(node: TreeNode, visible: Set<string>): TreeNode {
+  return { ...node, children: node.children.filter((c) => visible.has(c.id)).map((c) => visibleTree(c, visible)) };
 }

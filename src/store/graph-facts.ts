@@ -247,6 +247,12 @@ export class GraphFacts {
         break;
       case "membership.put":
       case "membership.delete": {
+        // An inheritable membership cascades into the org's subtree: the policy judges where, so it gets the whole
+        // subtree and its size (to tell a complete subtree from a partial one).
+        if (request.operation === "membership.put" && tree && request.org !== undefined && tree.has(request.org)) {
+          graph.orgs = tree.subtreeOrgs(request.org);
+          graph.subtree = { height: tree.height(request.org), size: tree.subtree(request.org).length };
+        }
         const userId = typeof change.user === "string" ? change.user : "";
         const membership = (request.org !== undefined && tree?.membership(userId, request.org)) || null;
         for (const r of membership?.roles ?? []) roleKeys.add(r);
@@ -256,10 +262,12 @@ export class GraphFacts {
       case "user.put":
       case "user.view": {
         const userId = typeof change.id === "string" ? change.id : "";
-        const user = this.sliceUser(await this.cache.user(userId, token));
-        const orgs = tree
-          ? tree.orgsOf(userId)
-          : await this.orgsInActorTrees(actor, userId);
+        // Every org the user belongs to, in every tree: editing an account needs managing all of them, so an org of
+        // another tree must reach the policy (it is never in the actor's scope there; only acting-tree paths are sent).
+        const [user, orgs] = await Promise.all([
+          this.cache.user(userId, token).then((u) => this.sliceUser(u)),
+          this.orgsOfUser(userId),
+        ]);
         if (tree) graph.orgs = withPaths(graph.orgs, [tree], orgs);
         graph.target = { user, orgs };
         break;
@@ -307,17 +315,12 @@ export class GraphFacts {
     }
   }
 
-  /** Orgs of `userId`'s memberships in the trees where the actor has memberships (user.* without an org). */
-  private async orgsInActorTrees(actor: SubjectRef, userId: string): Promise<string[]> {
+  /** The orgs of all of `userId`'s memberships, store-wide and read fresh, in one query. */
+  private async orgsOfUser(userId: string): Promise<string[]> {
     try {
       const { rows } = await this.pool.query<{ org_id: string }>(
-        actor.kind === "staff"
-          ? "select org_id from memberships where user_id = $2 and $1::text is not null order by org_id"
-          : `select m.org_id from memberships m
-              where m.user_id = $2
-                and b2b_tree_root(m.org_id) in (select b2b_tree_root(a.org_id) from memberships a where a.user_id = $1)
-              order by m.org_id`,
-        [actor.id, userId],
+        "select org_id from memberships where user_id = $1 order by org_id",
+        [userId],
       );
       return rows.map((r) => r.org_id);
     } catch (error) {

@@ -130,13 +130,19 @@ describe("decision slices (policies/README.md input contract)", () => {
       expect(none.graph.target).toEqual({ user: null, membership: null });
     });
 
-    it("user.put: the target's orgs in the acting tree, with their paths", async () => {
+    it("user.put: every org of the target, store-wide, with paths for the acting tree's only", async () => {
       const { graph: g } = await graph.adminSlice({ actor: { id: "alice" }, operation: "user.put", org: "ACME", change: { id: "carol" } });
-      expect(g.target).toEqual({ user: { id: "carol", status: "active" }, orgs: ["DE", "US"] });
+      expect(g.target).toEqual({ user: { id: "carol", status: "active" }, orgs: ["DE", "GLOBEX", "US"] });
       expect(g.orgs.DE?.path).toEqual(["ACME", "EU", "DE"]);
       expect(g.orgs.GLOBEX).toBeUndefined();
       const noOrg = await graph.adminSlice({ actor: { id: "alice" }, operation: "user.view", change: { id: "carol" } });
-      expect(noOrg.graph.target?.orgs).toEqual(["DE", "US"]);
+      expect(noOrg.graph.target?.orgs).toEqual(["DE", "GLOBEX", "US"]);
+    });
+
+    it("membership.put: the org's whole subtree and its size, for judging the cascade", async () => {
+      const { graph: g } = await graph.adminSlice({ actor: { id: "alice" }, operation: "membership.put", org: "EU", change: { user: "bob", roles: ["buyer"] } });
+      expect(Object.keys(g.orgs).sort()).toEqual(["ACME", "BER", "DE", "EU", "FR"]);
+      expect(g.subtree).toEqual({ height: 3, size: 4 });
     });
 
     it("org.tree: the subtree of the org", async () => {

@@ -101,7 +101,7 @@ _buyer(op) := _deny([_staff_only(op, "")]) if {
 		"code": "self", "user": graph.subject_id,
 		"message": "a user may view itself",
 	}],
-	{},
+	{"visibleOrgs": sort(_target_orgs), "accountEditable": _account_editable, "emailVisible": true},
 ) if {
 	op == "user.view"
 	_change.id == graph.subject_id
@@ -312,9 +312,9 @@ _guard("membership.put") := {
 	r := _escalations(_change_roles, false)[0]
 } else := r if {
 	r := _escalations(_current_roles, true)[0]
-} else := _cascade_escalation if {
+} else := r if {
 	_change_inheritable
-	not grants.max_level("user.manage") == 3
+	r := _cascade_escalation
 } else := r if {
 	r := _limit_escalations[0]
 }
@@ -324,12 +324,17 @@ _guard("membership.delete") := r if {
 	r := _escalations(_current_roles, true)[0]
 }
 
-# A buyer edits a user only when every membership of that user (in the actor's trees) is within its user.manage scope.
-# (`target.user` null is a new user; an absent `target.user` counts as an existing user, fail closed.)
+# MODEL "Administration": a buyer edits a user's account only when it manages every org that user belongs to, in
+# every tree (`target.orgs` is store-wide; an org outside the acting tree is never in scope). `target.user` null is a
+# new user; an absent `target.user` counts as an existing user (fail closed).
 _guard("user.put") := _outside("user.manage") if {
 	not _target.user == null
 	not _all_target_orgs_in_scope("user.manage")
 }
+
+# MODEL "Administration": status, inheritance and place in the tree are the seller's on creation as on update
+# (status is not refused but replaced by the store's buyerOrgStatus, see the effects).
+_guard("org.create") := _staff_only("org.create", "inheritRoles") if "inheritRoles" in object.keys(_change)
 
 # A buyer views a user sharing at least one org within its user.view scope.
 _guard("user.view") := {
@@ -397,12 +402,38 @@ _escalations(keys, current) := [{
 # A membership is inheritable unless the change says `inheritable: false` (API import default true).
 _change_inheritable if not _change.inheritable == false
 
-# MODEL "Administration": an inheritable membership cascades into the org's subtree (MODEL "Who may do what" rule 2),
-# so writing one needs user.manage at level 3 (that org and its subtree); with level 2 the actor reaches the org only.
-_cascade_escalation := {
-	"code": "escalation", "field": "inheritable", "permission": "user.manage", "level": 3, "held": held,
+# MODEL "Administration": an inheritable membership cascades, in the tree as it is, into the descendants of org reached
+# under the path test (MODEL "Who may do what" rule 2); each must be inside the actor's user.manage reach. With level 3
+# the reach is that same subtree; with level 2 it is org alone, so the subtree must be known (complete in the slice,
+# `graph.subtree.size`) and reach nothing below org (fail closed otherwise).
+_cascade_escalation := _cascade_reason(null, "its subtree, which the facts do not show in full") if {
+	not grants.max_level("user.manage") == 3
+	not _subtree_complete
+} else := _cascade_reason(id, id) if {
+	# Level 3 reaches exactly the orgs the cascade reaches: only a lower level needs the scan.
+	not grants.max_level("user.manage") == 3
+	id := _cascade_outside[0]
+}
+
+# The orgs an inheritable membership at org would reach today outside the actor's user.manage reach, sorted.
+_cascade_outside := sort([id |
+	some id, _ in graph.orgs
+	graph.reached(id)
+	not _in_scope("user.manage", id)
+])
+
+# The slice holds every org of org's subtree (their count is `graph.subtree.size`, org included).
+_subtree_complete if {
+	n := graph.graph.subtree.size
+	is_number(n)
+	count([id | some id, _ in graph.orgs; graph.in_subtree(id)]) == n
+}
+
+# README reason escalation with field inheritable (`org`: the first org reached beyond the actor's reach, if known).
+_cascade_reason(org, into) := {
+	"code": "escalation", "field": "inheritable", "permission": "user.manage", "level": 3, "held": held, "org": org,
 	"message": concat("", [
-		"an inheritable membership at ", graph.org_id, " cascades into its subtree, beyond the actor's user.manage reach (level ",
+		"an inheritable membership at ", graph.org_id, " cascades into ", into, ", beyond the actor's user.manage reach (level ",
 		format_int(held, 10), ": ", graph.org_id, " only)",
 	]),
 } if {
@@ -511,7 +542,60 @@ _effects("org.create", true) := {"status": object.get(_change, "status", "active
 
 _effects("role.put", _) := {"role": roles.validate(_change).role}
 
-_effects(op, _) := {} if not op in {"org.create", "role.put"}
+# MODEL "Administration": reading an org's tree shows only the orgs the reader may view - staff every org of the
+# subtree; a buyer org and the descendants its org.view_subsidiaries reaches under the path test (an opt-out cuts its
+# subtree off) whose status, and their ancestors' below org, let buyers read them.
+_effects("org.tree", true) := {"visibleOrgs": sort([id | some id, _ in graph.orgs; graph.in_subtree(id)])}
+
+_effects("org.tree", false) := {"visibleOrgs": sort([id |
+	some id, _ in graph.orgs
+	_tree_visible(id)
+])}
+
+# MODEL "Administration": reading a user shows only memberships in orgs the reader may view (its user.view scope), and
+# the account (email) only to a reader that may edit it (user.put); staff see every membership and the account.
+_effects("user.view", true) := {
+	"visibleOrgs": sort(_target_orgs),
+	"accountEditable": _staff_edits_users,
+	"emailVisible": true,
+}
+
+_effects("user.view", false) := {
+	"visibleOrgs": sort([o | some o in _target_orgs; _in_scope("user.view", o)]),
+	"accountEditable": _account_editable,
+	"emailVisible": _account_editable,
+}
+
+_effects(op, _) := {} if not op in {"org.create", "role.put", "org.tree", "user.view"}
+
+# A staff role of the actor covers user.put (always defined).
+default _staff_edits_users := false
+
+_staff_edits_users if grants.staff_operation_role("user.put")
+
+# An org of the tree a buyer may view: org itself, or a descendant reached under the path test whose path below org
+# holds no org gated for org.view (a tree hides a hidden org's subtree with it).
+_tree_visible(id) if id == graph.org_id
+
+_tree_visible(id) if {
+	graph.reached(id)
+	count([x |
+		some j, x in graph.orgs[id].path
+		j > graph.acting_depth
+		status.gate("org.view", x)
+	]) == 0
+}
+
+# The buyer's user.put on the target would pass: user.manage held in org, not gated there, every org of the user in
+# its user.manage scope (always defined: true or false).
+default _account_editable := false
+
+_account_editable if {
+	is_object(_target.user)
+	count(grants.entries("user.manage")) > 0
+	not status.gate("user.manage", graph.org_id)
+	_all_target_orgs_in_scope("user.manage")
+}
 
 # README admin answer: effects are empty on deny.
 _deny(reasons) := {"decision": "deny", "allow": false, "reasons": reasons, "effects": {}}

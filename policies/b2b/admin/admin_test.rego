@@ -338,9 +338,39 @@ test_success_tree_facts_missing_default_to_zero if {
 # An inheritable membership cascades into the subtree: a level-2 user.manage (commercetools "Others") reaches the unit only.
 test_fail_inheritable_membership_beyond_level2_reach if {
 	admin.decision.reasons == [{
-		"code": "escalation", "field": "inheritable", "permission": "user.manage", "level": 3, "held": 2,
-		"message": "an inheritable membership at DE cascades into its subtree, beyond the actor's user.manage reach (level 2: DE only)",
-	}] with input as _put("DE", [fx.m("ACME", ["ct_admin"], true)], "dave", ["ct_buyer"], null)
+		"code": "escalation", "field": "inheritable", "permission": "user.manage", "level": 3, "held": 2, "org": "BER",
+		"message": "an inheritable membership at DE cascades into BER, beyond the actor's user.manage reach (level 2: DE only)",
+	}] with input as _with_subtree(_put("DE", [fx.m("ACME", ["ct_admin"], true)], "dave", ["ct_buyer"], null), 2)
+}
+
+# The slice of a membership.put as the sidecar sends it: the org's subtree and its size.
+_with_subtree(inp, size) := object.union(inp, {"graph": {"subtree": {"height": 1, "size": size}}})
+
+# MODEL "Administration": judged on the tree as it is - a level-2 admin writes the default (inheritable) membership at
+# an org where it reaches nothing: a leaf, or an org whose children opt out of inheritance.
+test_success_level2_inheritable_membership_reaching_nothing if {
+	admin.decision == {
+		"decision": "allow", "allow": true,
+		"reasons": [{"code": "direct_role", "role": "ct_admin", "org": "BER", "permission": "user.manage", "level": 2, "message": "role ct_admin held at BER"}],
+		"effects": {},
+	} with input as _with_subtree(_op("BER", [fx.m("BER", ["ct_admin"], false)], "membership.put", {"user": "dave", "roles": ["ct_buyer"]}), 1)
+		with input.graph.target as {"user": {"id": "dave", "status": "active"}, "membership": null}
+
+	inp := object.union(
+		_with_subtree(_put("DE", [fx.m("DE", ["ct_admin"], false)], "dave", ["ct_buyer"], null), 2),
+		{"graph": {"orgs": fx.patch_org("BER", {"inheritRoles": false})}},
+	)
+	admin.decision.decision == "allow" with input as inp
+}
+
+# Fail closed: without the whole subtree in the facts a level-2 admin cannot tell where the membership cascades.
+test_fail_level2_inheritable_membership_without_subtree_facts if {
+	reason := {
+		"code": "escalation", "field": "inheritable", "permission": "user.manage", "level": 3, "held": 2, "org": null,
+		"message": "an inheritable membership at BER cascades into its subtree, which the facts do not show in full, beyond the actor's user.manage reach (level 2: BER only)",
+	}
+	admin.decision.reasons == [reason] with input as _put("BER", [fx.m("BER", ["ct_admin"], false)], "dave", ["ct_buyer"], null)
+	admin.decision.reasons == [reason] with input as _with_subtree(_put("BER", [fx.m("BER", ["ct_admin"], false)], "dave", ["ct_buyer"], null), 3)
 }
 
 # A membership is inheritable unless it says otherwise (API import default).
@@ -456,4 +486,108 @@ test_fail_actor_budget_without_period_counts_as_longest if {
 test_success_actor_highest_max_order_total if {
 	admin._highest_max([{"maxOrderTotal": 5}, {"maxOrderTotal": 9}]) == 9
 	admin._highest_max([]) == null
+}
+
+# ---- MODEL Administration: no admin of one tree touches a user's standing in another.
+
+# target.orgs is store-wide: an org of another tree (in the slice or not) is never within the actor's scope.
+test_fail_user_put_with_a_membership_in_another_tree if {
+	reason := {"code": "outside_scope", "permission": "user.manage", "org": "ACME", "message": "the user has memberships outside the user.manage scope of ACME"}
+	some orgs in [["DE", "GLOBEX-OPS"], ["GLOBEX"], ["BER", "GLOBEX"]]
+	admin.decision == {"decision": "deny", "allow": false, "reasons": [reason], "effects": {}} with input as object.union(
+		_op("ACME", [fx.m("ACME", ["org_admin"], true)], "user.put", {"id": "frank", "email": "f@evil.test"}),
+		{"graph": {"target": {"user": {"id": "frank", "status": "active"}, "orgs": orgs}}},
+	)
+}
+
+_view(orgs) := object.union(
+	_op("ACME", [fx.m("ACME", ["org_admin"], true)], "user.view", {"id": "frank"}),
+	{"graph": {"target": {"user": {"id": "frank", "status": "active"}, "orgs": orgs}}},
+)
+
+# Reading a user: the memberships within the reader's user.view scope; the account only when the reader may edit it.
+test_success_user_view_shows_what_the_reader_may_see if {
+	how := _direct("org_admin", "ACME", "user.view", 3)
+	admin.decision == {
+		"decision": "allow", "allow": true, "reasons": [how],
+		"effects": {"visibleOrgs": ["US"], "accountEditable": false, "emailVisible": false},
+	} with input as _view(["US", "GLOBEX-OPS"])
+	admin.decision == {
+		"decision": "allow", "allow": true, "reasons": [how],
+		"effects": {"visibleOrgs": ["BER", "US"], "accountEditable": true, "emailVisible": true},
+	} with input as _view(["US", "BER"])
+
+	# An opt-out cuts the reader's scope: FR is hidden, and the account is not editable.
+	cut := object.union(_view(["FR", "US"]), {"graph": {"orgs": fx.patch_org("FR", {"inheritRoles": false})}})
+	admin.decision.effects == {"visibleOrgs": ["US"], "accountEditable": false, "emailVisible": false} with input as cut
+
+	# A level-2 reader sees the org itself only, and edits a user of that org alone; an inactive org refuses user.manage, so the account is not editable.
+	admin.decision.effects == {"visibleOrgs": ["DE"], "accountEditable": false, "emailVisible": false} with input as object.union(
+		_op("DE", [fx.m("DE", ["emp_admin"], false)], "user.view", {"id": "dave"}),
+		{"graph": {"target": {"user": {"id": "dave"}, "orgs": ["BER", "DE"]}}},
+	)
+	admin.decision.effects == {"visibleOrgs": ["DE"], "accountEditable": true, "emailVisible": true} with input as object.union(
+		_op("DE", [fx.m("DE", ["emp_admin"], false)], "user.view", {"id": "dave"}),
+		{"graph": {"target": {"user": {"id": "dave"}, "orgs": ["DE"]}}},
+	)
+	admin.decision.effects == {"visibleOrgs": ["DE"], "accountEditable": false, "emailVisible": false} with input as object.union(
+		_op("DE", [fx.m("DE", ["emp_admin"], false)], "user.view", {"id": "dave"}),
+		{"graph": {"target": {"user": {"id": "dave"}, "orgs": ["DE"]}, "orgs": fx.patch_org("DE", {"status": "inactive"})}},
+	)
+}
+
+_staff_view(roles) := object.union(_staff_op(null, roles, "user.view", {"id": "frank"}), {"graph": {"target": {"user": {"id": "frank"}, "orgs": ["US", "GLOBEX"]}}})
+
+test_success_user_view_by_itself_and_by_staff if {
+	admin.decision.effects == {"visibleOrgs": ["DE", "GLOBEX"], "accountEditable": false, "emailVisible": true} with input as object.union(
+		_op("DE", [fx.m("DE", ["buyer"], false)], "user.view", {"id": "carol"}),
+		{"graph": {"target": {"user": {"id": "carol"}, "orgs": ["GLOBEX", "DE"]}}},
+	)
+	admin.decision.effects == {"visibleOrgs": ["GLOBEX", "US"], "accountEditable": true, "emailVisible": true} with input as _staff_view(["store_admin"])
+	admin.decision.effects == {"visibleOrgs": ["GLOBEX", "US"], "accountEditable": false, "emailVisible": true} with input as _staff_view(["store_support"])
+}
+
+_direct(role, org, code, level) := {
+	"code": "direct_role", "role": role, "org": org, "permission": code, "level": level,
+	"message": concat("", ["role ", role, " held at ", org]),
+}
+
+# MODEL "Administration": inheritRoles is staff-only on creation as on update; staff get the status they ask for.
+test_fail_buyer_creates_org_with_inheritance_setting if {
+	admin.decision == {
+		"decision": "deny", "allow": false,
+		"reasons": [{"code": "staff_only", "operation": "org.create", "field": "inheritRoles", "message": "changing inheritRoles is reserved to staff"}],
+		"effects": {},
+	} with input as _op("DE", [fx.m("ACME", ["org_admin"], true)], "org.create", {"id": "X", "parent": "DE", "inheritRoles": true})
+}
+
+test_success_staff_creates_org_with_its_status if {
+	admin.decision.effects == {"status": "pending", "creatorRoles": []} with input as object.union(
+		_staff_op(null, ["store_admin"], "org.create", {"id": "NEWCO", "parent": null, "status": "pending", "inheritRoles": false}),
+		{"graph": {"tree": null}},
+	)
+}
+
+_tree_orgs := object.union(fx.patch_org("FR", {"inheritRoles": false}), {"PAR": {"parent": "FR", "status": "active", "inheritRoles": true, "path": ["ACME", "EU", "FR", "PAR"]}})
+
+_tree(ms) := object.union(_op("EU", ms, "org.tree", {}), {"graph": {"orgs": _tree_orgs}})
+
+# MODEL "Administration": a tree shows only the orgs the reader may view.
+test_success_tree_shows_only_visible_orgs if {
+	orgs := _tree_orgs
+	admin.decision == {
+		"decision": "allow", "allow": true,
+		"reasons": [_direct("bc_admin", "EU", "org.view_subsidiaries", 3)],
+		"effects": {"visibleOrgs": ["BER", "DE", "EU"]},
+	} with input as _tree([fx.m("EU", ["bc_admin"], false)])
+
+	# A pending org is hidden with its subtree; an inactive one stays readable.
+	pending := object.union(_tree([fx.m("EU", ["bc_admin"], false)]), {"graph": {"orgs": object.union(orgs, {"DE": object.union(orgs.DE, {"status": "pending"})})}})
+	admin.decision.effects == {"visibleOrgs": ["EU"]} with input as pending
+	inactive := object.union(_tree([fx.m("EU", ["bc_admin"], false)]), {"graph": {"orgs": object.union(orgs, {"DE": object.union(orgs.DE, {"status": "inactive"})})}})
+	admin.decision.effects == {"visibleOrgs": ["BER", "DE", "EU"]} with input as inactive
+
+	# Staff see the whole subtree.
+	staff := object.union(_staff_op("EU", ["store_support"], "org.tree", {}), {"graph": {"orgs": orgs}})
+	admin.decision.effects == {"visibleOrgs": ["BER", "DE", "EU", "FR", "PAR"]} with input as staff
 }
