@@ -7,6 +7,8 @@ export interface DecisionEvent {
   input: unknown;
   result: unknown;
   revision: string | null;
+  /** The serving bundle's content digest: tells apart two bundles that declare the same revision. */
+  digest: string | null;
   graphToken: string | null;
   durationNs: number;
   error?: { code: string; message: string };
@@ -48,7 +50,7 @@ export class DecisionLog {
         path: event.path,
         input: maskInput(event.input, this.maskPaths),
         result: event.result,
-        bundles: { b2b: { revision: event.revision } },
+        bundles: { b2b: { revision: event.revision, digest: event.digest } },
         graph_token: event.graphToken,
         metrics: { timer_server_handler_ns: event.durationNs },
         ...(event.error ? { error: event.error } : {}),
