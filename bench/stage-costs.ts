@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     metrics.decisionSeconds.observe({ endpoint: "check" }, 0.0002);
   });
   step("decision log event (pino, to /dev/null)", (i) =>
-    onLog.write({ decisionId: "d", path, input: requests[i], result: results[i], revision: "r", graphToken: "g", durationNs: 1000 }),
+    onLog.write({ decisionId: "d", path, input: requests[i], result: results[i], revision: "r", digest: "d", graphToken: "g", durationNs: 1000 }),
   );
   step("response JSON.stringify", (i) => JSON.stringify(answers[i]));
   const serviceUs = await timeAsync(ms, n, (i) => service.check(requests[i]!));

@@ -114,6 +114,52 @@ export class GraphCache implements ChangeSink {
   }
 
   /**
+   * The trees holding each of `orgs` (null: no such org), for a batch's resource orgs: one PostgreSQL round trip
+   * finds which exist and where, so many unknown orgs cost one query, and each tree among them loads once.
+   */
+  async treesOf(orgs: readonly string[], token?: GraphVersions): Promise<Map<string, TreeSnapshot | null>> {
+    const found = new Map<string, TreeSnapshot | null>();
+    const now = Date.now();
+    const cold: string[] = [];
+    for (const org of new Set(orgs)) {
+      const warm = this.warmTree(org, token, now);
+      if (warm === undefined) cold.push(org);
+      else found.set(org, warm);
+    }
+    // One cold org reads as any other (the Redis tier first).
+    if (cold.length === 1) found.set(cold[0]!, await this.tree(cold[0]!, token));
+    if (cold.length <= 1) return found;
+    const started = Date.now();
+    let roots: Map<string, string>;
+    try {
+      roots = await this.loader.rootsOf(cold);
+    } catch (error) {
+      throw new AuthzError("graph_unavailable", "org graph store unreachable and no fresh cached copy", { cause: error });
+    }
+    const byRoot = new Map<string, string[]>();
+    for (const org of cold) {
+      const root = roots.get(org);
+      if (root === undefined) {
+        this.metrics.lookup("postgres", "miss");
+        this.rememberUnknown(org, started);
+        found.set(org, null);
+      } else {
+        byRoot.set(root, [...(byRoot.get(root) ?? []), org]);
+      }
+    }
+    await Promise.all(
+      [...byRoot.values()].map(async (members) => {
+        for (const org of members) {
+          // The tree loaded for the first member holds the rest, unless one moved meanwhile.
+          const tree = found.get(members[0]!);
+          found.set(org, tree?.has(org) ? tree : await this.tree(org, token));
+        }
+      }),
+    );
+    return found;
+  }
+
+  /**
    * For one decision of `user` (null: staff) in `org` about resources in `resourceOrgs`, when the tree is cold:
    * a path snapshot and the user, read from PostgreSQL in one round trip (a few rows instead of a big tree's orgs
    * and memberships). The snapshot answers this decision only; the user is cached. Once the decision is answered the

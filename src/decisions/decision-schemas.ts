@@ -60,7 +60,10 @@ export type BatchRequest = z.infer<typeof batchRequestSchema>;
 export const permissionsRequestSchema = z.object({ ...actingIn, consistency: consistencySchema.optional() });
 export type PermissionsRequest = z.infer<typeof permissionsRequestSchema>;
 
-/** A SQL column reference: an identifier, optionally table-qualified. Quoted when used, never interpolated raw. */
+/**
+ * A SQL column reference: an identifier, optionally table-qualified, of at most 63 characters a part (PostgreSQL's
+ * limit). Quoted when used (src/decisions/order-filter.ts), so case is kept and a keyword is a column name.
+ */
 const column = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/, "must be a column name like org_id or o.org_id");

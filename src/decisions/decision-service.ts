@@ -271,7 +271,9 @@ export class DecisionService {
       const result = this.engine.evaluateInput(name, policyInput(requestInput, this.settingsJson, slice.graph));
       const policyRevision = this.engine.revision ?? "";
       const durationNs = Math.round((performance.now() - started) * 1e6);
-      if (this.log.enabled) this.log.write({ decisionId, path, input: requestInput, result, revision: policyRevision, graphToken, durationNs });
+      if (this.log.enabled) {
+        this.log.write({ decisionId, path, input: requestInput, result, revision: policyRevision, digest: this.engine.digest, graphToken, durationNs });
+      }
       this.observe(endpoint, outcomeOf(result), durationNs);
       return { result, stamp: { decisionId, policyRevision, graphToken } };
     } catch (thrown) {
@@ -283,6 +285,7 @@ export class DecisionService {
         input: requestInput,
         result: null,
         revision: this.engine.revision,
+        digest: this.engine.digest,
         graphToken,
         durationNs,
         error: { code: error.code, message: error.message },

@@ -1,3 +1,4 @@
+import pg from "pg";
 import type { OrderScope } from "../policy/entrypoints.ts";
 
 /**
@@ -37,22 +38,35 @@ export function orderFilter(scope: OrderScope, subjectId: string): OrderFilter {
 }
 
 /**
- * The same condition as SQL for PostgreSQL. Column names were validated as identifiers at the edge; values only
- * ever travel as parameters.
+ * A column reference (`org_id`, `o.org_id`) as a quoted PostgreSQL identifier, part by part: unquoted, `user` or
+ * `current_user` would be the session's role name, not a column, and `Org_Id` would fold to `org_id`.
+ */
+export function quoteColumn(column: string): string {
+  return column
+    .split(".")
+    .map((part) => pg.escapeIdentifier(part))
+    .join(".");
+}
+
+/**
+ * The same condition as SQL for PostgreSQL. Column names were validated as identifiers at the edge and are quoted
+ * here; values only ever travel as parameters.
  */
 export function orderSql(scope: OrderScope, subjectId: string, columns: OrderColumns): SqlCondition {
   if (scope.kind === "always_allowed") return { where: "TRUE", params: [] };
+  const org = quoteColumn(columns.org);
+  const buyer = quoteColumn(columns.buyer);
   const parts: string[] = [];
   const params: (string | string[])[] = [];
   if (scope.scope.orgs.length > 0) {
     params.push(scope.scope.orgs);
-    parts.push(`${columns.org} = ANY($${params.length})`);
+    parts.push(`${org} = ANY($${params.length})`);
   }
   if (scope.scope.ownOrgs.length > 0) {
     params.push(scope.scope.ownOrgs);
     const orgParam = params.length;
     params.push(subjectId);
-    parts.push(`(${columns.org} = ANY($${orgParam}) AND ${columns.buyer} = $${params.length})`);
+    parts.push(`(${org} = ANY($${orgParam}) AND ${buyer} = $${params.length})`);
   }
   return { where: parts.length > 0 ? parts.join(" OR ") : "FALSE", params };
 }

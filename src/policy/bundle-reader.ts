@@ -12,11 +12,18 @@ export interface PolicyBundle {
   data: Record<string, unknown>;
   /** The manifest's revision, or a hash of the module and data when the manifest has none. */
   revision: string;
+  /**
+   * sha256 (hex) of every file in the bundle, by path: what tells two bundles apart, since a rebuilt policy may
+   * keep its declared revision. The same files as an archive or as a directory digest alike.
+   */
+  digest: string;
   /** Where it was read from. */
   source: string;
 }
 
 interface RawBundle {
+  /** Every regular file, for the digest. */
+  files: { path: string; content: Uint8Array }[];
   wasm?: Uint8Array;
   dataFiles: { path: string; content: Uint8Array }[];
   manifest?: Uint8Array;
@@ -49,13 +56,13 @@ function* tarEntries(archive: Uint8Array): Generator<{ path: string; content: Ui
 }
 
 async function readArchive(file: string): Promise<RawBundle> {
-  const raw: RawBundle = { dataFiles: [] };
+  const raw: RawBundle = { files: [], dataFiles: [] };
   for (const entry of tarEntries(gunzipSync(await readFile(file)))) collect(raw, entry.path, entry.content);
   return raw;
 }
 
 async function readDirectory(dir: string): Promise<RawBundle> {
-  const raw: RawBundle = { dataFiles: [] };
+  const raw: RawBundle = { files: [], dataFiles: [] };
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const full = join(entry.parentPath, entry.name);
@@ -65,6 +72,7 @@ async function readDirectory(dir: string): Promise<RawBundle> {
 }
 
 function collect(raw: RawBundle, path: string, content: Uint8Array): void {
+  raw.files.push({ path, content });
   if (path === "policy.wasm" || path.endsWith("/policy.wasm")) raw.wasm = content;
   else if (path === ".manifest") raw.manifest = content;
   else if (path === "data.json" || path.endsWith("/data.json")) raw.dataFiles.push({ path, content });
@@ -98,6 +106,15 @@ function mergeData(files: RawBundle["dataFiles"]): Record<string, unknown> {
   return root;
 }
 
+/** Path and length frame each file's bytes, so no two different file sets hash the same stream. */
+function digestOf(files: RawBundle["files"]): string {
+  const hash = createHash("sha256");
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    hash.update(`${file.path}\0${file.content.length}\0`).update(file.content);
+  }
+  return hash.digest("hex");
+}
+
 /**
  * Loads a bundle from a `.tar.gz` written by `opa build -t wasm`, or from a directory holding the same files
  * (policy.wasm, data.json files, optional .manifest). Any problem is an AuthzError `policy_unavailable`.
@@ -116,5 +133,5 @@ export async function readPolicyBundle(source: string): Promise<PolicyBundle> {
   const revision =
     declared ||
     createHash("sha256").update(raw.wasm).update(JSON.stringify(data)).digest("hex").slice(0, 16);
-  return { wasm: raw.wasm, data, revision, source };
+  return { wasm: raw.wasm, data, revision, digest: digestOf(raw.files), source };
 }

@@ -1,24 +1,30 @@
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { join, relative } from "node:path";
 import type { Logger } from "pino";
 import type { PolicyEngine, ReloadOutcome } from "./policy-engine.ts";
 
-/** Size and modification time of the bundle file, or of every file in a bundle directory. */
+/**
+ * A hash of the bundle file's bytes, or of every file in a bundle directory with its path. By content, not size
+ * and time: a copy that kept both (cp -p, rsync -a, a restored image) is still a change. A bundle is ~100 KiB.
+ */
 async function fingerprint(source: string): Promise<string> {
-  const info = await stat(source);
-  if (!info.isDirectory()) return `${info.size}:${info.mtimeMs}`;
-  const parts: string[] = [];
+  const hash = createHash("sha256");
+  if (!(await stat(source)).isDirectory()) return hash.update(await readFile(source)).digest("hex");
+  const files: string[] = [];
   for (const entry of await readdir(source, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const file = await stat(path);
-    parts.push(`${path}:${file.size}:${file.mtimeMs}`);
+    if (entry.isFile()) files.push(join(entry.parentPath, entry.name));
   }
-  return parts.sort().join("|");
+  for (const file of files.sort()) {
+    const content = await readFile(file);
+    hash.update(`${relative(source, file)}\0${content.length}\0`).update(content);
+  }
+  return hash.digest("hex");
 }
 
 /**
- * Polls the bundle source and reloads the engine when it changes. Polling (rather than fs.watch) sees replaced
+ * Polls the bundle source and reloads the engine when its content changes; the engine then compares the bundle's
+ * digest with the serving one, so a bundle that kept its manifest revision is activated all the same. Polling (rather than fs.watch) sees replaced
  * files, renamed directories and network filesystems alike; a reload swaps only a bundle that passed its
  * self-check, so a half-written file is rejected and retried on the next change.
  */
@@ -36,7 +42,9 @@ export function watchPolicyBundle(
     busy = true;
     try {
       const current = await fingerprint(source);
-      if (last !== undefined && current !== last) {
+      // The first look reloads too: the bundle may have changed since the engine read it, and the engine keeps
+      // the serving one when its digest is the same.
+      if (current !== last) {
         const outcome = await engine.reload(source);
         onReload?.(outcome);
       }

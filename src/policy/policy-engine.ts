@@ -12,6 +12,8 @@ interface ActivePolicy {
   /** The bundle's data document (catalog, role templates), for reads such as listing built-in roles. */
   data: Record<string, unknown>;
   revision: string;
+  /** The content digest: a bundle is new when this differs, whatever revision it declares. */
+  digest: string;
   source: string;
   activatedAt: Date;
   /** Answers of this bundle only: a swap starts a new, empty memo. */
@@ -32,14 +34,15 @@ export interface PolicyInput {
 
 export interface PolicyInfo {
   revision: string;
+  digest: string;
   source: string;
   activatedAt: string;
   entrypoints: string[];
 }
 
 export type ReloadOutcome =
-  | { status: "activated"; revision: string; previousRevision: string | null }
-  | { status: "unchanged"; revision: string }
+  | { status: "activated"; revision: string; digest: string; previousRevision: string | null }
+  | { status: "unchanged"; revision: string; digest: string }
   | { status: "rejected"; error: AuthzError; servingRevision: string | null };
 
 const encoder = new TextEncoder();
@@ -75,6 +78,7 @@ export class PolicyEngine {
     if (!active) return null;
     return {
       revision: active.revision,
+      digest: active.digest,
       source: active.source,
       activatedAt: active.activatedAt.toISOString(),
       entrypoints: Object.values(entrypoints).map((e) => e.path),
@@ -83,6 +87,10 @@ export class PolicyEngine {
 
   get revision(): string | null {
     return this.active?.revision ?? null;
+  }
+
+  get digest(): string | null {
+    return this.active?.digest ?? null;
   }
 
   /** The active bundle's decision memo: entries, bytes, hits and misses since it was activated. */
@@ -99,14 +107,15 @@ export class PolicyEngine {
     const previousRevision = this.active?.revision ?? null;
     try {
       const bundle = await readPolicyBundle(source);
-      if (this.active && bundle.revision === this.active.revision && bundle.source === this.active.source) {
-        return { status: "unchanged", revision: bundle.revision };
+      // By content: a rebuilt policy that kept its manifest revision is still a new policy.
+      if (this.active && bundle.digest === this.active.digest && bundle.source === this.active.source) {
+        return { status: "unchanged", revision: bundle.revision, digest: bundle.digest };
       }
       const candidate = await instantiate(bundle, new DecisionMemo(this.memoMaxBytes));
       selfCheck(candidate);
       this.active = candidate;
-      this.logger?.info({ revision: candidate.revision, source, previousRevision }, "policy activated");
-      return { status: "activated", revision: candidate.revision, previousRevision };
+      this.logger?.info({ revision: candidate.revision, digest: candidate.digest, source, previousRevision }, "policy activated");
+      return { status: "activated", revision: candidate.revision, digest: candidate.digest, previousRevision };
     } catch (thrown) {
       const error = toAuthzError(thrown, "policy_unavailable", `policy bundle ${source} rejected`);
       this.logger?.error({ err: error, source, servingRevision: previousRevision }, "policy reload rejected");
@@ -168,7 +177,15 @@ async function instantiate(bundle: PolicyBundle, memo: DecisionMemo): Promise<Ac
   if (missing.length > 0) {
     throw new AuthzError("policy_unavailable", `policy bundle lacks entrypoints: ${missing.join(", ")}`);
   }
-  return { policy, data: bundle.data, revision: bundle.revision, source: bundle.source, activatedAt: new Date(), memo };
+  return {
+    policy,
+    data: bundle.data,
+    revision: bundle.revision,
+    digest: bundle.digest,
+    source: bundle.source,
+    activatedAt: new Date(),
+    memo,
+  };
 }
 
 function evaluateOn<E extends EntrypointName>(active: ActivePolicy, name: E, input: unknown): EntrypointResult<E> {

@@ -69,6 +69,15 @@ select json_build_object(
   u.id as user_id, u.email as user_email, u.status as user_status
 from (select 1) one left join users u on u.id = $2::text`;
 
+// The tree root of each of $1 that exists, in one statement: a missing org has no row.
+const ROOTS_OF = `
+with recursive up (start, id, parent, n) as (
+  select o.id, o.id, o.parent, 0 from orgs o where o.id = any ($1::text[])
+  union all
+  select up.start, p.id, p.parent, up.n + 1 from up join orgs p on p.id = up.parent where up.n < 64
+)
+select start, id as root from up where parent is null`;
+
 /** A path snapshot, and the user it was read for (absent for staff) in the same MVCC snapshot. */
 export interface LoadedPaths {
   tree: LoadedTree;
@@ -142,6 +151,12 @@ export class FactLoader {
     if (!row?.found) return null;
     const tree = { text: row.data, data: JSON.parse(row.data) as TreeData };
     return user === null ? { tree } : { tree, user: userFromRow(row) };
+  }
+
+  /** The root of each of `orgs` that exists (absent: no such org), in one round trip. */
+  async rootsOf(orgs: readonly string[]): Promise<Map<string, string>> {
+    const { rows } = await this.pool.query<{ start: string; root: string }>(ROOTS_OF, [orgs]);
+    return new Map(rows.map((r) => [r.start, r.root]));
   }
 
   async user(id: string): Promise<Versioned<UserRecord | null>> {

@@ -167,11 +167,8 @@ export class GraphFacts {
     const facts: Facts = { tree, roles };
     if (staff) facts.staff = staffRecord ?? null;
     else facts.user = user ?? null;
-    if (resourceOrgs && resourceOrgs.length > 0 && tree) {
-      for (const id of resourceOrgs) {
-        if (!tree.has(id)) (facts.others ??= new Map()).set(id, await this.cache.tree(id, token));
-      }
-    }
+    const outside = tree && resourceOrgs ? resourceOrgs.filter((id) => !tree.has(id)) : [];
+    if (outside.length > 0) facts.others = await this.cache.treesOf(outside, token);
     return facts;
   }
 

@@ -1,4 +1,4 @@
-import type pg from "pg";
+import pg from "pg";
 import { AuthzError } from "../errors.ts";
 
 /** Thrown inside a transaction when a tree changed root between reading and locking it: run the transaction again. */
@@ -30,8 +30,8 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
       await client.query("rollback").catch(() => {
         broken = true;
       });
-      const code = (error as { code?: string }).code;
-      if ((error instanceof RetryTransaction || (code && RETRYABLE.has(code))) && attempt < ATTEMPTS) continue;
+      const retryable = error instanceof RetryTransaction || (error instanceof pg.DatabaseError && RETRYABLE.has(error.code ?? ""));
+      if (retryable && attempt < ATTEMPTS) continue;
       throw toStoreError(error);
     } finally {
       client.release(broken);
@@ -77,20 +77,43 @@ export async function versionsOf(client: pg.ClientBase, keys: Iterable<string>):
   return new Map(rows.map((r) => [r.key, Number(r.version)]));
 }
 
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "57P01", "57P02", "57P03", "08000", "08003", "08006"]);
+/**
+ * SQLSTATE classes (PostgreSQL manual, Appendix A) of failures that are the store's, not the request's: the server
+ * is unreachable, shutting down, out of resources, cancelled the statement or failed itself. Decisions fail closed.
+ */
+const UNAVAILABLE_CLASSES = new Set(["08", "53", "57", "58", "XX", "3D", "28"]);
 
+/** Failures of our own code: a bug, never mistaken for an outage however its message reads. */
+const PROGRAMMING_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError];
+
+/**
+ * Classifies a store failure by its SQLSTATE, never by its message text (which a value or a constraint name can put
+ * anything into). Only a request's own mistakes (integrity, data) keep the server's words, since they describe the
+ * request's values; an outage or an internal failure says so generically and keeps the driver's error as the cause,
+ * for the log.
+ */
 export function toStoreError(error: unknown): AuthzError {
   if (error instanceof AuthzError) return error;
-  const e = error as { code?: string; message?: string; constraint?: string; detail?: string };
-  const message = e.message ?? String(error);
-  const code = e.code ?? "";
-  if (CONNECTION_CODES.has(code) || /Connection terminated|timeout|connect/i.test(message)) {
-    return new AuthzError("graph_unavailable", `org graph store unreachable: ${message}`, { cause: error });
+  if (error instanceof pg.DatabaseError) return fromSqlState(error);
+  if (error instanceof RetryTransaction) return new AuthzError("conflict", "a concurrent write won the race; try again", { cause: error });
+  if (PROGRAMMING_ERRORS.some((type) => error instanceof type)) {
+    return new AuthzError("internal", "org graph store: internal failure", { cause: error });
   }
-  if (code === "23505") return new AuthzError("conflict", `already exists: ${e.detail ?? message}`, { cause: error });
-  if (e.constraint === "orgs_no_cycle") return new AuthzError("conflict", message, { cause: error });
-  if (code === "23503") return new AuthzError("not_found", `refers to something unknown: ${e.detail ?? message}`, { cause: error });
-  if (code.startsWith("23")) return new AuthzError("unprocessable", message, { cause: error });
-  if (code.startsWith("22")) return new AuthzError("invalid_request", message, { cause: error });
-  return new AuthzError("internal", `org graph store: ${message}`, { cause: error });
+  // Whatever else reaches here is the driver's own: refused, reset or timed-out connections, a terminated
+  // session, a pool that is closing. None carries a SQLSTATE.
+  return new AuthzError("graph_unavailable", "org graph store unreachable", { cause: error });
+}
+
+function fromSqlState(error: pg.DatabaseError): AuthzError {
+  const code = error.code ?? "";
+  const sqlClass = code.slice(0, 2);
+  const cause = { cause: error };
+  if (UNAVAILABLE_CLASSES.has(sqlClass)) return new AuthzError("graph_unavailable", "org graph store unreachable", cause);
+  if (sqlClass === "40" || code === "55P03") return new AuthzError("conflict", "a concurrent write won the race; try again", cause);
+  if (error.constraint === "orgs_no_cycle") return new AuthzError("conflict", error.message, cause);
+  if (code === "23505") return new AuthzError("conflict", `already exists: ${error.detail ?? error.message}`, cause);
+  if (code === "23503") return new AuthzError("not_found", `refers to something unknown: ${error.detail ?? error.message}`, cause);
+  if (sqlClass === "23") return new AuthzError("unprocessable", error.message, cause);
+  if (sqlClass === "22") return new AuthzError("invalid_request", error.message, cause);
+  return new AuthzError("internal", "org graph store: internal failure", cause);
 }

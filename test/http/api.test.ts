@@ -194,7 +194,7 @@ describe("orders", () => {
     });
     expect(body.kind).toBe("conditional");
     expect(body.scope).toEqual({ orgs: ["ACME-BER", "ACME-DE"], ownOrgs: [] });
-    expect(body.sql).toEqual({ where: "o.org = ANY($1)", params: [["ACME-BER", "ACME-DE"]] });
+    expect(body.sql).toEqual({ where: '"o"."org" = ANY($1)', params: [["ACME-BER", "ACME-DE"]] });
     expect(body.filter).toEqual({ or: [{ field: "org", op: "in", value: ["ACME-BER", "ACME-DE"] }] });
   });
 

@@ -143,10 +143,10 @@ describe("PolicyEngine", () => {
     const engine = await PolicyEngine.start(dir);
     expect(engine.revision).toBe("rev-1");
 
-    expect(await engine.reload()).toEqual({ status: "unchanged", revision: "rev-1" });
+    expect(await engine.reload()).toMatchObject({ status: "unchanged", revision: "rev-1" });
 
     await writeFile(join(dir, ".manifest"), JSON.stringify({ revision: "rev-2" }));
-    expect(await engine.reload()).toEqual({ status: "activated", revision: "rev-2", previousRevision: "rev-1" });
+    expect(await engine.reload()).toMatchObject({ status: "activated", revision: "rev-2", previousRevision: "rev-1" });
 
     await cp(permissive, join(dir, "..", "permissive-copy.tar.gz"));
     const rejected = await engine.reload(join(dir, "..", "permissive-copy.tar.gz"));
