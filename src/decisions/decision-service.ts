@@ -21,7 +21,7 @@ import {
   type Subject,
 } from "./decision-schemas.ts";
 import { policyInput } from "./input-json.ts";
-import { orderFilter, orderSql, visibleOrders } from "./order-filter.ts";
+import { filterToPredicate, filterToSql, orderFilter } from "./order-filter.ts";
 
 /** What the decision service asks of the org graph store (src/store): the slice of one tree for one request. */
 export interface SliceRequest {
@@ -147,19 +147,14 @@ export class DecisionService {
 
   async ordersQuery(request: OrdersQueryRequest) {
     const { result, stamp } = await this.decide("orderScope", "orders.query", request, { subtree: true, input: {} });
-    return {
-      kind: result.kind,
-      scope: result.scope,
-      reasons: result.reasons,
-      filter: orderFilter(result, request.subject.id),
-      sql: orderSql(result, request.subject.id, request.columns),
-      ...stamp,
-    };
+    const filter = orderFilter(result, request.subject.id);
+    return { kind: result.kind, scope: result.scope, reasons: result.reasons, filter, sql: filterToSql(filter, request.columns), ...stamp };
   }
 
   async ordersFilter(request: OrdersFilterRequest) {
     const { result, stamp } = await this.decide("orderScope", "orders.filter", request, { subtree: true, input: {} });
-    return { visible: visibleOrders(result, request.subject.id, request.orders), kind: result.kind, ...stamp };
+    const visible = filterToPredicate(orderFilter(result, request.subject.id));
+    return { visible: request.orders.filter(visible).map((order) => order.id), kind: result.kind, ...stamp };
   }
 
   /**

@@ -2,24 +2,32 @@ import pg from "pg";
 import type { OrderScope } from "../policy/entrypoints.ts";
 
 /**
- * Turns the policy's order scope into what a host applies to its own order store: a filter AST and a
- * parameterized SQL condition. Both say the same thing: visible = org in scope.orgs, or org in scope.ownOrgs
- * and buyer is the subject.
+ * Order visibility as one filter tree, built once from the policy's scope (visible = org in scope.orgs, or org in
+ * scope.ownOrgs and buyer is the subject), then compiled to each target a host needs: the filter AST itself (the
+ * answer's `filter`), parameterized PostgreSQL (`sql`), and an in-memory predicate (`/v1/orders/filter`). A new
+ * target (an ORM's where clause, OPA's compile formats) is one more compiler over the same tree, never another
+ * reading of the scope.
+ * `{and: []}` is always true and `{or: []}` always false, as in OPA's and ucast's conventions.
  */
 export type OrderFilter =
   | { and: OrderFilter[] }
   | { or: OrderFilter[] }
-  | { field: "org" | "buyer"; op: "in"; value: string[] }
-  | { field: "org" | "buyer"; op: "eq"; value: string };
+  | { field: OrderField; op: "in"; value: string[] }
+  | { field: OrderField; op: "eq"; value: string };
+
+export type OrderField = "org" | "buyer";
 
 export interface SqlCondition {
   where: string;
   params: (string | string[])[];
 }
 
-export interface OrderColumns {
+export type OrderColumns = Record<OrderField, string>;
+
+/** What an order must carry for the in-memory predicate. */
+export interface OrderFacts {
   org: string;
-  buyer: string;
+  buyer?: string | undefined;
 }
 
 export function orderFilter(scope: OrderScope, subjectId: string): OrderFilter {
@@ -49,36 +57,43 @@ export function quoteColumn(column: string): string {
 }
 
 /**
- * The same condition as SQL for PostgreSQL. Column names were validated as identifiers at the edge and are quoted
- * here; values only ever travel as parameters.
+ * The filter as a PostgreSQL condition. Column names were validated as identifiers at the edge and are quoted
+ * here; values only ever travel as parameters. Nested groups are parenthesized; the top level is not.
  */
-export function orderSql(scope: OrderScope, subjectId: string, columns: OrderColumns): SqlCondition {
-  if (scope.kind === "always_allowed") return { where: "TRUE", params: [] };
-  const org = quoteColumn(columns.org);
-  const buyer = quoteColumn(columns.buyer);
-  const parts: string[] = [];
+export function filterToSql(filter: OrderFilter, columns: OrderColumns): SqlCondition {
   const params: (string | string[])[] = [];
-  if (scope.scope.orgs.length > 0) {
-    params.push(scope.scope.orgs);
-    parts.push(`${org} = ANY($${params.length})`);
-  }
-  if (scope.scope.ownOrgs.length > 0) {
-    params.push(scope.scope.ownOrgs);
-    const orgParam = params.length;
-    params.push(subjectId);
-    parts.push(`(${org} = ANY($${orgParam}) AND ${buyer} = $${params.length})`);
-  }
-  return { where: parts.length > 0 ? parts.join(" OR ") : "FALSE", params };
+  const compile = (node: OrderFilter, nested: boolean): string => {
+    if ("and" in node || "or" in node) {
+      const [parts, joiner, empty] = "and" in node ? [node.and, " AND ", "TRUE"] : [node.or, " OR ", "FALSE"];
+      if (parts.length === 0) return empty;
+      const text = parts.map((part) => compile(part, true)).join(joiner);
+      return nested && parts.length > 1 ? `(${text})` : text;
+    }
+    params.push(node.value);
+    const column = quoteColumn(columns[node.field]);
+    return node.op === "in" ? `${column} = ANY($${params.length})` : `${column} = $${params.length}`;
+  };
+  const where = compile(filter, false);
+  return { where, params };
 }
 
-/** Keeps the orders the scope makes visible, in their order; the same rule as orderSql. */
-export function visibleOrders(
-  scope: OrderScope,
-  subjectId: string,
-  orders: readonly { id: string; org: string; buyer?: string | undefined }[],
-): string[] {
-  if (scope.kind === "always_allowed") return orders.map((o) => o.id);
-  const orgs = new Set(scope.scope.orgs);
-  const ownOrgs = new Set(scope.scope.ownOrgs);
-  return orders.filter((o) => orgs.has(o.org) || (ownOrgs.has(o.org) && o.buyer === subjectId)).map((o) => o.id);
+/** The filter as a predicate over orders held in memory. */
+export function filterToPredicate(filter: OrderFilter): (order: OrderFacts) => boolean {
+  if ("and" in filter) {
+    const parts = filter.and.map(filterToPredicate);
+    return (order) => parts.every((part) => part(order));
+  }
+  if ("or" in filter) {
+    const parts = filter.or.map(filterToPredicate);
+    return (order) => parts.some((part) => part(order));
+  }
+  if (filter.op === "in") {
+    const values = new Set(filter.value);
+    return (order) => {
+      const value = order[filter.field];
+      return value !== undefined && values.has(value);
+    };
+  }
+  const expected = filter.value;
+  return (order) => order[filter.field] === expected;
 }
