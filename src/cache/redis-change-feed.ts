@@ -31,6 +31,12 @@ interface Message {
   e: string;
   k?: string;
   v?: number;
+  /**
+   * Heartbeats: the relay's clock when its listening connection last proved every earlier change published. A
+   * subscriber is confirmed as of this time, not as of receipt: a heartbeat held up in a frozen or slow Redis
+   * confirms only what it confirmed when it was sent.
+   */
+  t?: number;
 }
 
 const RENEW = `
@@ -105,7 +111,12 @@ export class RedisChangeFeed implements ChangeFeed {
       (key === undefined
         ? this.options.redis.publish(this.channel, JSON.stringify(message))
         : this.options.redis.eval(RELAY_PUBLISH, 2, `${this.options.prefix}cur:${key}`, this.channel, version ?? 0, 24 * 3600, JSON.stringify(message))
-      ).catch((error: unknown) => this.options.logger.warn({ err: error }, "graph relay: publish failed"));
+      ).catch((error: unknown) => {
+        this.options.logger.warn({ err: error }, "graph relay: publish failed");
+        // A change that may not have reached the subscribers: a new epoch makes each of them resync on the next
+        // heartbeat, which would otherwise confirm their copy as current without it.
+        if (key !== undefined) relay.epoch = randomUUID();
+      });
     return {
       change: (k, v) => void publish({ e: relay.epoch, k, v }, k, v),
       // Each new LISTEN session of the relay is a new epoch: subscribers resync.
@@ -146,7 +157,9 @@ export class RedisChangeFeed implements ChangeFeed {
       ));
       return;
     }
-    if (!this.resyncing && message.k === undefined) this.fresh = receivedAt;
+    if (!this.resyncing && message.k === undefined && message.t !== undefined) {
+      this.fresh = Math.max(this.fresh, Math.min(receivedAt, message.t));
+    }
   }
 
   /** Every third of the lease: renew it (relay) or try to take it; watch whether anyone is relaying. */
@@ -190,7 +203,7 @@ export class RedisChangeFeed implements ChangeFeed {
       if (fresh > last) {
         last = fresh;
         this.options.redis
-          .publish(this.channel, JSON.stringify({ e: relay.holder.epoch } satisfies Message))
+          .publish(this.channel, JSON.stringify({ e: relay.holder.epoch, t: fresh } satisfies Message))
           .catch(() => undefined);
       }
       setTimeout(beat, Math.max(20, Math.floor(this.options.heartbeatMs / 2))).unref();
