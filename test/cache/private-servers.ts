@@ -37,7 +37,13 @@ export function postgresBinDir(): string | undefined {
  */
 function asServerUser(command: string, args: string[]): [string, string[]] {
   if (process.getuid?.() !== 0) return [command, args];
-  return ["runuser", ["-u", "postgres", "--", command, ...args]];
+  if (onPath("runuser")) return ["runuser", ["-u", "postgres", "--", command, ...args]];
+  const quoted = [command, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  return ["su", ["postgres", "-s", "/bin/sh", "-c", quoted]];
+}
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? "").split(":").some((dir) => dir && existsSync(join(dir, command)));
 }
 
 function serverUserIds(): { uid: number; gid: number } | undefined {
@@ -56,9 +62,10 @@ export class PrivatePostgres {
     const bin = postgresBinDir();
     if (!bin) throw new Error("PostgreSQL server binaries (initdb, pg_ctl) not found: install the postgresql server package");
     this.bin = bin;
-    this.dir = mkdtempSync(join(tmpdir(), "b2b-authz-pg-"));
-    this.data = join(this.dir, "data");
     const owner = serverUserIds();
+    // As root, TMPDIR may be a directory the postgres user cannot enter; /tmp it can.
+    this.dir = mkdtempSync(join(owner ? "/tmp" : tmpdir(), "b2b-authz-pg-"));
+    this.data = join(this.dir, "data");
     if (owner) chownSync(this.dir, owner.uid, owner.gid);
   }
 
