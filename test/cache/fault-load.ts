@@ -42,9 +42,10 @@ export class Timeline {
   constructor(private readonly members: readonly Member[]) {}
 
   /** Records a write that made `user` a member (or not), with the graphToken it returned (none: a host's own SQL). */
-  async record(user: string, present: boolean, write: () => Promise<{ graphToken?: string } | void>): Promise<{ startedAt: number; endedAt: number }> {
+  async record(user: string, present: boolean, write: () => Promise<unknown>): Promise<{ startedAt: number; endedAt: number }> {
     const startedAt = Date.now();
-    const token = (await write())?.graphToken;
+    const result = await write();
+    const token = result && typeof result === "object" && "graphToken" in result && typeof result.graphToken === "string" ? result.graphToken : undefined;
     const change: Change = { user, present, startedAt, endedAt: Date.now(), ...(token ? { token } : {}) };
     this.changes.push(change);
     return change;

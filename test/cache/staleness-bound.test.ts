@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLoggers } from "../../src/logging/logger.ts";
 import { startSidecar, type Sidecar } from "../../src/server.ts";
 import { eventually, testConfig } from "../store/graph-test-support.ts";
-import { Load, recovered, Timeline, type LoadOptions, type Member } from "./fault-load.ts";
+import { ask, Load, recovered, Timeline, type LoadOptions, type Member } from "./fault-load.ts";
 import { backendPids, PrivatePostgres, PrivateRedis } from "./private-servers.ts";
 
 /**
@@ -157,6 +157,33 @@ describe("the staleness bound: a sidecar that cannot hear a removal stops allowi
     figures["lost publish"] = longestStaleAllow(loop, "leaves", removed.endedAt);
     const verdict = timeline.judge(loop.answers, STALENESS_MS);
     expect(verdict.wrong.slice(0, 5), `wrong answers (${verdict.wrong.length} of ${verdict.answers})`).toEqual([]);
+  });
+
+  it("a change made while no sidecar listened: sidecars started after it never take Redis's older tree for current", async () => {
+    const databaseUrl = await store("unheard_change");
+    const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_KEY_PREFIX: "unheard:" };
+    const first = await sidecarOn(env);
+    await first.graph.importDocument(document);
+    const asked = (s: Sidecar) => ask({ name: "sidecar", url: s.url, key: KEY }, "leaves", "DE");
+    // The tree is in Redis (value and current-version pointer) once the first sidecar has loaded it.
+    await eventually(async () => (await asked(first)).decision === "allow" && first.graph.metrics.lookups.postgres.hit > 0, "tree loaded");
+    await pause(200);
+    await first.close(100);
+
+    // A host application's write while no sidecar is running: nobody hears it, nobody raises the pointer.
+    await removeAsHost(postgres, databaseUrl);
+    await pause(STALENESS_MS);
+    const second = await sidecarOn(env);
+    sidecars.push(second);
+    await eventually(async () => (await second.graph.status()).feed.freshAsOf > 0, "feed up");
+    // The first decision reads its path from PostgreSQL; the whole tree, loaded behind it, answers the next ones.
+    const answers = [];
+    for (let i = 0; i < 5; i++) {
+      const a = await asked(second);
+      answers.push({ status: a.status, decision: a.decision });
+      await pause(100);
+    }
+    expect(answers).toEqual(Array(5).fill({ status: 200, decision: "deny" }));
   });
 
   it("the LISTEN connection blocked (its backend frozen), without Redis: a host's own SQL is not heard", async () => {
