@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
+import pg from "pg";
 import type { Logger } from "pino";
 import { PgChangeFeed, type ChangeFeed, type ChangeSink, type FeedStatus, type PgFeedOptions } from "./change-feed.ts";
 
@@ -31,6 +32,12 @@ interface Message {
   e: string;
   k?: string;
   v?: number;
+  /**
+   * Heartbeats: the relay's clock when its listening connection last proved every earlier change published. A
+   * subscriber is confirmed as of this time, not as of receipt: a heartbeat held up in a frozen or slow Redis
+   * confirms only what it confirmed when it was sent.
+   */
+  t?: number;
 }
 
 const RENEW = `
@@ -44,6 +51,26 @@ local cur = redis.call('GET', KEYS[1])
 if not cur or tonumber(ARGV[1]) > tonumber(cur) then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
 return redis.call('PUBLISH', KEYS[2], ARGV[3])`;
 
+/** Raises each existing version pointer (KEYS[i]) to ARGV[i] if it is lower, or not a number; TTL in the last ARGV. */
+const CATCH_UP = `
+for i = 1, #KEYS do
+  local cur = redis.call('GET', KEYS[i])
+  if cur then
+    local n = tonumber(cur)
+    if not n or tonumber(ARGV[i]) > n then redis.call('SET', KEYS[i], ARGV[i], 'EX', ARGV[#ARGV]) end
+  end
+end
+return 0`;
+const CATCH_UP_BATCH = 1_000;
+const POINTER_TTL_SECONDS = 24 * 3600;
+
+/** One LISTEN session of the relay: its epoch, and its change messages not yet acknowledged by Redis. */
+interface RelaySession {
+  epoch: string;
+  pending: Set<Promise<void>>;
+  failed: boolean;
+}
+
 export class RedisChangeFeed implements ChangeFeed {
   private readonly id = randomUUID();
   private readonly channel: string;
@@ -51,7 +78,7 @@ export class RedisChangeFeed implements ChangeFeed {
   private epoch: string | null = null;
   private fresh = 0;
   private resyncing: Promise<void> | undefined;
-  private relay: { feed: PgChangeFeed; holder: { epoch: string } } | undefined;
+  private relay: { feed: PgChangeFeed; holder: RelaySession } | undefined;
   private fallback: PgChangeFeed | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -100,20 +127,62 @@ export class RedisChangeFeed implements ChangeFeed {
    * The relay's deliveries are published (and raise the Redis version pointer in the same script), never applied
    * directly: the relay learns of its own changes through the channel like everyone, so ordering is the same.
    */
-  private relaySink(relay: { epoch: string }): ChangeSink {
-    const publish = (message: Message, key?: string, version?: number) =>
-      (key === undefined
-        ? this.options.redis.publish(this.channel, JSON.stringify(message))
-        : this.options.redis.eval(RELAY_PUBLISH, 2, `${this.options.prefix}cur:${key}`, this.channel, version ?? 0, 24 * 3600, JSON.stringify(message))
-      ).catch((error: unknown) => this.options.logger.warn({ err: error }, "graph relay: publish failed"));
+  private relaySink(session: RelaySession): ChangeSink {
     return {
-      change: (k, v) => void publish({ e: relay.epoch, k, v }, k, v),
-      // Each new LISTEN session of the relay is a new epoch: subscribers resync.
+      change: (k, v) => {
+        const message: Message = { e: session.epoch, k, v };
+        const sent = this.options.redis
+          .eval(RELAY_PUBLISH, 2, `${this.options.prefix}cur:${k}`, this.channel, v, POINTER_TTL_SECONDS, JSON.stringify(message))
+          .then(
+            () => undefined,
+            (error: unknown) => {
+              // The change may not have reached the subscribers, nor the pointer: no heartbeat of this session may
+              // confirm anything after it. The relay stands down; the next session catches up and resyncs everyone.
+              this.options.logger.warn({ err: error }, "graph relay: publish failed, standing down");
+              session.failed = true;
+              if (this.relay?.holder === session) void this.standDown();
+            },
+          );
+        session.pending.add(sent);
+        void sent.finally(() => session.pending.delete(sent));
+      },
+      // Each new LISTEN session of the relay is a new epoch: subscribers resync. First the version pointers of
+      // changes no relay heard (committed while none was listening) are raised, or a sidecar that loads a tree
+      // from Redis later would take the older value for current.
       resync: async () => {
-        relay.epoch = randomUUID();
-        await publish({ e: relay.epoch });
+        await this.catchUp();
+        session.epoch = randomUUID();
+        await this.options.redis.publish(this.channel, JSON.stringify({ e: session.epoch } satisfies Message));
       },
     };
+  }
+
+  /** Raises every tree's Redis version pointer to PostgreSQL's version (read after LISTEN, so nothing falls between). */
+  private async catchUp(): Promise<void> {
+    const client = new pg.Client(this.options.connection);
+    await client.connect();
+    let rows: { key: string; version: string }[];
+    try {
+      rows = (await client.query<{ key: string; version: string }>("select key, version from graph_versions where key like 't:%'")).rows;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    for (let i = 0; i < rows.length; i += CATCH_UP_BATCH) {
+      const batch = rows.slice(i, i + CATCH_UP_BATCH);
+      await this.options.redis.eval(
+        CATCH_UP,
+        batch.length,
+        ...batch.map((r) => `${this.options.prefix}cur:${r.key}`),
+        ...batch.map((r) => r.version),
+        POINTER_TTL_SECONDS,
+      );
+    }
+  }
+
+  /** Stops relaying and gives the lease back, so that a new session (here or elsewhere) starts soon. */
+  private async standDown(): Promise<void> {
+    await this.stopRelay();
+    await this.options.redis.eval(RENEW, 1, this.leaseKey, this.id, 1).catch(() => undefined);
   }
 
   private receive(raw: string): void {
@@ -146,7 +215,9 @@ export class RedisChangeFeed implements ChangeFeed {
       ));
       return;
     }
-    if (!this.resyncing && message.k === undefined) this.fresh = receivedAt;
+    if (!this.resyncing && message.k === undefined && message.t !== undefined) {
+      this.fresh = Math.max(this.fresh, Math.min(receivedAt, message.t));
+    }
   }
 
   /** Every third of the lease: renew it (relay) or try to take it; watch whether anyone is relaying. */
@@ -172,7 +243,7 @@ export class RedisChangeFeed implements ChangeFeed {
   }
 
   private async startRelay(): Promise<void> {
-    const holder = { epoch: randomUUID() };
+    const holder: RelaySession = { epoch: randomUUID(), pending: new Set(), failed: false };
     const feed = new PgChangeFeed(this.relaySink(holder), this.options, "postgres");
     this.relay = { feed, holder };
     this.options.logger.info({ relay: this.id }, "graph change feed: relaying PostgreSQL changes to Redis");
@@ -183,17 +254,25 @@ export class RedisChangeFeed implements ChangeFeed {
   /** Publishes the relay's freshness after each heartbeat of its listening connection. */
   private heartbeat(feed: PgChangeFeed): void {
     let last = 0;
+    const next = () => {
+      setTimeout(beat, Math.max(20, Math.floor(this.options.heartbeatMs / 2))).unref();
+    };
     const beat = () => {
       const relay = this.relay;
       if (!relay || relay.feed !== feed || this.closed) return;
       const fresh = feed.freshAsOf();
-      if (fresh > last) {
-        last = fresh;
-        this.options.redis
-          .publish(this.channel, JSON.stringify({ e: relay.holder.epoch } satisfies Message))
-          .catch(() => undefined);
+      const session = relay.holder;
+      if (fresh <= last) {
+        next();
+        return;
       }
-      setTimeout(beat, Math.max(20, Math.floor(this.options.heartbeatMs / 2))).unref();
+      last = fresh;
+      // Every change heard before `fresh` was handed to Redis before it: confirm only once they all were published.
+      void Promise.all([...session.pending]).then(() => {
+        if (session.failed || this.relay?.holder !== session) return;
+        this.options.redis.publish(this.channel, JSON.stringify({ e: session.epoch, t: fresh } satisfies Message)).catch(() => undefined);
+        next();
+      });
     };
     beat();
   }
