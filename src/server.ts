@@ -62,6 +62,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const app = createApp({
     logger,
     bodyLimitBytes: BODY_LIMIT_BYTES,
+    routes: operations,
     routers: [opsRoutes({ engine, graph, metrics, keys, openapi: () => document, startedAt })],
     v1: [dataApiRoutes(decisions, keys), managementRoutes({ decisions, graph, keys })],
   });
