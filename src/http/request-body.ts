@@ -73,7 +73,7 @@ export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<
       try {
         resolve(parseJsonText(decodeUtf8(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
       } catch (error) {
-        reject(error as AuthzError);
+        reject(error instanceof Error ? error : bodyNotJson());
       }
     };
     req.on("data", onData).on("end", onEnd).on("error", () => reject(bodyNotJson()));
