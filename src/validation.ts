@@ -36,3 +36,14 @@ export function text() {
     if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
   });
 }
+
+/** Names that reach or shadow an object's prototype when a plain object serves as a map keyed by them. */
+const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * An id or key of the org graph (org, user, staff, role): storable text, and never a prototype name, so code that
+ * keeps a slice's orgs or roles in a plain object cannot have its prototype reached or shadowed by one.
+ */
+export function key() {
+  return text().refine((value) => !PROTOTYPE_NAMES.has(value), { message: "__proto__, constructor and prototype are not accepted as ids or keys" });
+}

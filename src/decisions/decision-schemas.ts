@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { text } from "../validation.ts";
+import { key, text } from "../validation.ts";
 
 /**
  * Request and response schemas of the decision endpoints (API.md, Decisions). They validate requests at the edge
  * and generate /openapi.json, so the contract and the checks cannot drift apart.
  */
-const id = text().min(1).max(256);
+/** Ids name orgs, users and resources; the store holds none that is a prototype name (validation.ts, key). */
+const id = key().min(1).max(256);
 
 export const subjectSchema = z
   .object({ id, kind: z.enum(["user", "staff"]).default("user") })

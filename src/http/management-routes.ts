@@ -4,6 +4,7 @@ import type { AdminOperation, DecisionService } from "../decisions/decision-serv
 import { AuthzError, type ErrorDetail } from "../errors.ts";
 import {
   createOrgBodySchema,
+  graphId,
   importDocumentSchema,
   putMembershipBodySchema,
   putRoleBodySchema,
@@ -67,8 +68,9 @@ function actingOrgOf(req: Request): string | undefined {
   return typeof org === "string" && org !== "" ? org : undefined;
 }
 
+/** A path parameter naming an org, a user or a role: the same rules as the ids of the bodies, 400 `path.<name>`. */
 function param(req: Request, name: string): string {
-  return (req.params as Record<string, string>)[name] ?? "";
+  return parseOrThrow(graphId, (req.params as Record<string, string | undefined>)[name], `path.${name}`);
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;

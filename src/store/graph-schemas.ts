@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { text } from "../validation.ts";
+import { key, text } from "../validation.ts";
 
 /**
  * The org graph's shapes at the edges (import document, write bodies, what reads return), as zod schemas the
  * HTTP layer reuses for validation and OpenAPI. Types are derived from them. Defaults follow shared/spec/API.md.
  */
 
-export const graphId = text().min(1).max(256).meta({ description: "The host's shared id." });
+export const graphId = key().min(1).max(256).meta({ description: "The host's shared id." });
 
 export const orgStatusSchema = z
   .enum(["active", "inactive", "suspended", "pending", "rejected", "disabled"])
@@ -32,15 +32,8 @@ export const permissionSchema = z.object({
   level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
 });
 
-/**
- * Role keys name entries of maps (the policy's data.roles, the slice's roles): never a key that reaches an
- * object's prototype when some code path uses a plain object as that map.
- */
-const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
-export const roleKeySchema = text()
-  .min(1)
-  .max(128)
-  .refine((key) => !PROTOTYPE_NAMES.has(key), { message: "__proto__, constructor and prototype are not role keys" });
+/** Role keys name entries of the slice's and the policy's role maps (see `key`). */
+export const roleKeySchema = key().min(1).max(128);
 const roleKey = roleKeySchema;
 
 const roleFields = {
@@ -108,7 +101,7 @@ export const putMembershipBodySchema = z.object(membershipFields);
 export type PutMembershipBody = z.infer<typeof putMembershipBodySchema>;
 
 export const staffInputSchema = z
-  .object({ id: graphId, roles: z.array(text().min(1).max(128)).min(1).max(20) })
+  .object({ id: graphId, roles: z.array(roleKey).min(1).max(20) })
   .meta({ id: "StaffInput" });
 export type StaffInput = z.infer<typeof staffInputSchema>;
 

@@ -277,6 +277,23 @@ describe("prototype keys", () => {
     expect(paths(res.body)).toEqual(["path.key"]);
   });
 
+  it.each([
+    ["PUT", "/v1/users/__proto__", { status: "active" }, ["path.id"]],
+    ["GET", "/v1/orgs/constructor", undefined, ["path.id"]],
+    ["PUT", "/v1/orgs/ACME/members/__proto__", { roles: ["buyer"] }, ["path.userId"]],
+    ["POST", "/v1/orgs", { id: "__proto__", name: "Proto" }, ["id"]],
+  ])("%s %s (a prototype name as an id) answers 400 naming it", async (method, path, body, named) => {
+    const res = await t.call(method, path, { actor: staff, ...(body ? { body } : {}) });
+    expect(res.status).toBe(400);
+    expect(paths(res.body)).toEqual(named);
+  });
+
+  it("a check for subject or org __proto__ answers 400 naming the field", async () => {
+    const res = await t.call("POST", "/v1/check", { body: { ...aliceView, org: "__proto__" } });
+    expect(res.status).toBe(400);
+    expect(paths(res.body)).toEqual(["org"]);
+  });
+
   it("an import with a role key __proto__ answers 400 naming the field", async () => {
     const res = await t.call("POST", "/v1/import", {
       actor: staff,
