@@ -70,9 +70,12 @@ export function errorHandler(onInternal: (error: AuthzError) => void): ErrorRequ
   };
 }
 
-/** After a refused body the rest of it may still be arriving: the connection is not reused (nor read further). */
+/**
+ * After a body refused for its size the rest of it may still be arriving, more than we mean to read: the connection
+ * is closed rather than drained. (A body refused for its type is within the limit and drained instead.)
+ */
 export function shouldClose(error: AuthzError): boolean {
-  return error.code === "payload_too_large" || error.code === "unsupported_media_type";
+  return error.code === "payload_too_large";
 }
 
 function fromExpress(thrown: unknown): AuthzError {
