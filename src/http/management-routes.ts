@@ -69,8 +69,8 @@ function actingOrgOf(req: Request): string | undefined {
 }
 
 /** A path parameter naming an org, a user or a role: the same rules as the ids of the bodies, 400 `path.<name>`. */
-function param(req: Request, name: string): string {
-  return parseOrThrow(graphId, (req.params as Record<string, string | undefined>)[name], `path.${name}`);
+function param(req: Request, name: string, schema: typeof graphId = graphId): string {
+  return parseOrThrow(schema, (req.params as Record<string, string | undefined>)[name], `path.${name}`);
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -238,7 +238,7 @@ export function managementRoutes(options: { decisions: DecisionService; graph: M
   router.put(
     "/roles/:key",
     route(async (req, res) => {
-      const key = parseOrThrow(roleKeySchema, param(req, "key"), "path.key");
+      const key = param(req, "key", roleKeySchema);
       const body = parseOrThrow(putRoleBodySchema, req.body);
       // A role the catalog cannot hold is the caller's mistake (422 naming the field), whoever sends it.
       decisions.validateRole({ key, ...body }, "(body)");
