@@ -6,6 +6,7 @@ import { DecisionService } from "./decisions/decision-service.ts";
 import { ApiKeys } from "./http/api-keys.ts";
 import { createApp } from "./http/app.ts";
 import { dataApiRoutes } from "./http/data-api-routes.ts";
+import { answerClientError } from "./http/client-error.ts";
 import { ConnectionDrain } from "./http/connection-drain.ts";
 import { decisionFastPath } from "./http/decision-fast-path.ts";
 import { managementRoutes, managementOperations } from "./http/management-routes.ts";
@@ -73,6 +74,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const onInternal = (error: Error) => logger.error({ err: error }, "request failed");
   const server = createServer({ keepAliveTimeout: 65_000 });
   const drain = new ConnectionDrain(server);
+  server.on("clientError", answerClientError);
   server.on("request", drain.track(decisionFastPath({ decisions, keys, bodyLimitBytes: BODY_LIMIT_BYTES, next: app, onInternal })));
 
   await new Promise<void>((resolve, reject) => {

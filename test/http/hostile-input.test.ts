@@ -1,4 +1,5 @@
 import { request } from "node:http";
+import { connect } from "node:net";
 import { Writable } from "node:stream";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -193,6 +194,31 @@ describe("X-Actor", () => {
     const res = await raw("GET", "/v1/orgs/ACME", { authorization: `Bearer ${ADMIN_KEY}`, "x-actor": "staff:j\u00fcrgen" });
     expect(res.status).toBe(400);
     expect(paths(res.body)).toEqual(["headers.x-actor"]);
+  });
+});
+
+describe("requests Node's HTTP parser refuses", () => {
+  /** Bytes straight onto a socket: no HTTP client would send these. */
+  function rawSocket(bytes: string): Promise<string> {
+    const url = new URL(t.sidecar.url);
+    return new Promise((resolve, reject) => {
+      let out = "";
+      const socket = connect(Number(url.port), url.hostname, () => socket.write(Buffer.from(bytes, "latin1")));
+      socket.on("data", (d: Buffer) => (out += d.toString("utf8")));
+      socket.on("close", () => resolve(out));
+      socket.on("error", reject);
+    });
+  }
+
+  it.each([
+    ["a NUL in X-Actor", `GET /v1/orgs/ACME HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_KEY}\r\nX-Actor: staff:ops\u0000-1\r\n\r\n`],
+    ["a NUL in the path", "GET /v1/orgs/AC\u0000ME HTTP/1.1\r\nHost: x\r\n\r\n"],
+    ["a broken request line", "GARBAGE\r\n\r\n"],
+  ])("%s answers 400 in the error shape", async (_what, bytes) => {
+    const answer = await rawSocket(bytes);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+    expect(body.error).toMatchObject({ code: "invalid_request", details: [{ path: "(request)" }] });
   });
 });
 
