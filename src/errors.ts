@@ -10,6 +10,7 @@ export const errorCodes = [
   "not_found",
   "conflict", // e.g. a cycle, a concurrent write lost its race
   "payload_too_large",
+  "unsupported_media_type", // a body declared as something other than JSON
   "unprocessable", // valid JSON that breaks a model rule (tree limits, role levels)
   "policy_unavailable", // no policy loaded, or evaluation failed: decisions fail closed
   "graph_unavailable", // org graph store unreachable or too stale: decisions fail closed
@@ -27,11 +28,14 @@ export class AuthzError extends Error {
   override readonly name = "AuthzError";
   readonly code: ErrorCode;
   readonly details: ErrorDetail[];
+  /** What a caller may read when `message` carries a foreign error's text (which goes to the log only). */
+  readonly publicMessage: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { details?: ErrorDetail[]; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { details?: ErrorDetail[]; cause?: unknown; publicMessage?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details ?? [];
+    this.publicMessage = options.publicMessage;
   }
 }
 
@@ -54,5 +58,5 @@ export function describeThrown(thrown: unknown): string {
 /** Wraps anything thrown into an AuthzError, keeping an AuthzError as it is. */
 export function toAuthzError(thrown: unknown, code: ErrorCode, context: string): AuthzError {
   if (thrown instanceof AuthzError) return thrown;
-  return new AuthzError(code, `${context}: ${describeThrown(thrown)}`, { cause: thrown });
+  return new AuthzError(code, `${context}: ${describeThrown(thrown)}`, { cause: thrown, publicMessage: context });
 }

@@ -6,6 +6,8 @@ import { DecisionService } from "./decisions/decision-service.ts";
 import { ApiKeys } from "./http/api-keys.ts";
 import { createApp } from "./http/app.ts";
 import { dataApiRoutes } from "./http/data-api-routes.ts";
+import { answerClientError } from "./http/client-error.ts";
+import { ConnectionDrain } from "./http/connection-drain.ts";
 import { decisionFastPath } from "./http/decision-fast-path.ts";
 import { managementRoutes, managementOperations } from "./http/management-routes.ts";
 import { apiOperations } from "./http/api-operations.ts";
@@ -23,7 +25,10 @@ export interface Sidecar {
   engine: PolicyEngine;
   graph: OrgGraph;
   metrics: Metrics;
-  /** Stops accepting, drains in-flight requests (up to `graceMs`), then closes the store. */
+  /**
+   * Stops accepting, answers in-flight and further requests on open connections with `connection: close`, closes
+   * connections quiet for a second, force-closes the rest after `graceMs`, then closes the store.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -62,11 +67,15 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const app = createApp({
     logger,
     bodyLimitBytes: BODY_LIMIT_BYTES,
+    routes: operations,
     routers: [opsRoutes({ engine, graph, metrics, keys, openapi: () => document, startedAt })],
     v1: [dataApiRoutes(decisions, keys), managementRoutes({ decisions, graph, keys })],
   });
   const onInternal = (error: Error) => logger.error({ err: error }, "request failed");
-  const server = createServer({ keepAliveTimeout: 65_000 }, decisionFastPath({ decisions, keys, bodyLimitBytes: BODY_LIMIT_BYTES, next: app, onInternal }));
+  const server = createServer({ keepAliveTimeout: 65_000 });
+  const drain = new ConnectionDrain(server);
+  server.on("clientError", answerClientError);
+  server.on("request", drain.track(decisionFastPath({ decisions, keys, bodyLimitBytes: BODY_LIMIT_BYTES, next: app, onInternal })));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -84,14 +93,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const close = (graceMs = 10_000) =>
     (closing ??= (async () => {
       watcher.stop();
-      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Keep-alive connections become idle as their last response goes out: close each one then.
-      server.closeIdleConnections();
-      const sweeper = setInterval(() => server.closeIdleConnections(), 25);
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      await drained;
-      clearInterval(sweeper);
-      clearTimeout(timer);
+      await drain.close(graceMs);
       await graph.close();
       logger.info("b2b-authz stopped");
     })());

@@ -1,10 +1,12 @@
 import { z } from "zod";
+import { key, text } from "../validation.ts";
 
 /**
  * Request and response schemas of the decision endpoints (API.md, Decisions). They validate requests at the edge
  * and generate /openapi.json, so the contract and the checks cannot drift apart.
  */
-const id = z.string().min(1).max(256);
+/** Ids name orgs, users and resources; the store holds none that is a prototype name (validation.ts, key). */
+const id = key().min(1).max(256);
 
 export const subjectSchema = z
   .object({ id, kind: z.enum(["user", "staff"]).default("user") })
@@ -13,7 +15,7 @@ export type Subject = z.infer<typeof subjectSchema>;
 
 export const resourceSchema = z
   .object({
-    type: z.string().min(1).max(64),
+    type: text().min(1).max(64),
     id: id.optional(),
     org: id.optional().meta({ description: "The org the resource belongs to; the status gate applies there." }),
     buyer: id.optional().meta({ description: "Who placed the order (level 1: own resources)." }),
@@ -29,8 +31,7 @@ export const resourceSchema = z
   .meta({ description: "The resource acted on; omit to ask whether the subject may do the action in the org at all." });
 export type Resource = z.infer<typeof resourceSchema>;
 
-export const actionSchema = z
-  .string()
+export const actionSchema = text()
   .min(1)
   .max(128)
   .meta({ description: "A permission code (order.place) or a BigCommerce alias (purchase_enable)." });

@@ -38,6 +38,12 @@ export class ApiKeys {
     };
   }
 
+  /** Does `authorization` present a configured key, whatever its scopes? */
+  isKnown(authorization: string | undefined): boolean {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
+    return match?.[1] !== undefined && this.scopesOf(match[1]) !== null;
+  }
+
   /** The same check for handlers outside express; returns the error to report, or undefined. */
   check(authorization: string | undefined, scope: Scope): AuthzError | undefined {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");

@@ -2,6 +2,8 @@ import express, { type Router } from "express";
 import type { Logger } from "pino";
 import { AuthzError } from "../errors.ts";
 import { errorHandler } from "./error-response.ts";
+import { readJsonBody } from "./request-body.ts";
+import { RequestTarget } from "./request-target.ts";
 
 export interface AppOptions {
   logger: Logger;
@@ -11,9 +13,11 @@ export interface AppOptions {
   routers: Router[];
   /** Routers mounted under /v1, in order. */
   v1: Router[];
+  /** Every route (OpenAPI paths), to name the path parameter a bad segment stands for. */
+  routes: readonly { method: string; path: string }[];
 }
 
-/** The express application: JSON parsing with a size limit, request logging, routes, one error handler. */
+/** The express application: request target checks, JSON parsing (request-body.ts), request logging, routes, one error handler. */
 export function createApp(options: AppOptions): express.Express {
   const app = express();
   app.disable("x-powered-by");
@@ -28,7 +32,19 @@ export function createApp(options: AppOptions): express.Express {
     });
     next();
   });
-  app.use(express.json({ limit: options.bodyLimitBytes, strict: false }));
+  const target = new RequestTarget(options.routes);
+  app.use((req, _res, next) => {
+    try {
+      target.check(req.originalUrl);
+    } catch (error) {
+      next(error);
+      return;
+    }
+    readJsonBody(req, options.bodyLimitBytes).then((body) => {
+      req.body = body;
+      next();
+    }, next);
+  });
   for (const router of options.routers) app.use(router);
   for (const router of options.v1) app.use("/v1", router);
   app.use((req, _res, next) => {

@@ -11,7 +11,8 @@ import type { DecisionService } from "../decisions/decision-service.ts";
 import { toAuthzError, type AuthzError } from "../errors.ts";
 import { parseOrThrow } from "../validation.ts";
 import type { ApiKeys } from "./api-keys.ts";
-import { bodyNotJson, bodyTooLarge, errorBody, httpStatusOf } from "./error-response.ts";
+import { bodyNotJson, errorBody, httpStatusOf, shouldClose } from "./error-response.ts";
+import { readJsonBody } from "./request-body.ts";
 
 interface Route {
   schema: z.ZodType;
@@ -29,43 +30,21 @@ const routes = new Map<string, Route>([
 
 export const fastPathRoutes = [...routes.keys()];
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, close = false): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(payload) });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(payload),
+    ...(close ? { connection: "close" } : {}),
+  });
   res.end(payload);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"] ?? "0");
-    if (declared > limit) {
-      reject(bodyTooLarge(limit));
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(bodyTooLarge(limit));
-        req.removeAllListeners("data");
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw bodyNotJson();
-  }
+/** The body, which a decision cannot do without (no body at all is not JSON either). */
+async function requiredBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const body = await readJsonBody(req, limit);
+  if (body === undefined) throw bodyNotJson();
+  return body;
 }
 
 /**
@@ -93,14 +72,14 @@ export function decisionFastPath(options: {
       req.resume();
       return;
     }
-    readBody(req, bodyLimitBytes)
-      .then((text) => route.answer(decisions, parseOrThrow(route.schema, parseJson(text)) as never))
+    requiredBody(req, bodyLimitBytes)
+      .then((body) => route.answer(decisions, parseOrThrow(route.schema, body) as never))
       .then(
         (answer) => send(res, 200, answer),
         (thrown: unknown) => {
           const error = toAuthzError(thrown, "internal", "decision failed");
           if (httpStatusOf[error.code] >= 500) onInternal(error);
-          send(res, httpStatusOf[error.code], errorBody(error));
+          send(res, httpStatusOf[error.code], errorBody(error), shouldClose(error));
         },
       );
   };

@@ -1,15 +1,16 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from "express";
-import { z } from "zod";
 import type { Subject } from "../decisions/decision-schemas.ts";
 import type { AdminOperation, DecisionService } from "../decisions/decision-service.ts";
 import type { AdminDecision } from "../policy/entrypoints.ts";
 import { AuthzError, type ErrorDetail } from "../errors.ts";
 import {
   createOrgBodySchema,
+  graphId,
   importDocumentSchema,
   putMembershipBodySchema,
   putRoleBodySchema,
   putUserBodySchema,
+  roleKeySchema,
   updateOrgBodySchema,
   type ImportDocument,
   type MembershipRecord,
@@ -18,9 +19,10 @@ import {
   type TreeNode,
   type UserRecord,
 } from "../store/graph-schemas.ts";
-import { parseOrThrow } from "../validation.ts";
+import { parseOrThrow, text } from "../validation.ts";
 import type { ApiKeys } from "./api-keys.ts";
 import type { ApiOperation } from "./openapi.ts";
+import { utf8Header } from "./request-target.ts";
 
 interface Written {
   graphToken: string;
@@ -43,23 +45,22 @@ export interface ManagementStore {
   exportTree(root: string): Promise<ImportDocument>;
 }
 
-const actorHeader = z
-  .string()
+const actorHeader = text()
   .regex(/^(user|staff):\S{1,256}$/, 'must be "user:<id>" or "staff:<id>"')
   .transform((value): Subject => {
     const [kind, ...rest] = value.split(":");
     return { id: rest.join(":"), kind: kind === "staff" ? "staff" : "user" };
   });
 
-/** Who acts, from X-Actor (API.md, Management). */
+/** Who acts, from X-Actor (API.md, Management), read as UTF-8. */
 function actorOf(req: Request): Subject {
-  const header = req.headers["x-actor"];
+  const header = utf8Header(req, "x-actor");
   if (header === undefined) {
     throw new AuthzError("invalid_request", "X-Actor header is required (user:<id> or staff:<id>)", {
       details: [{ path: "headers.x-actor", message: "Required" }],
     });
   }
-  return parseOrThrow(actorHeader, Array.isArray(header) ? header[0] : header, "headers.x-actor");
+  return parseOrThrow(actorHeader, header, "headers.x-actor");
 }
 
 /** The org a buyer acts in for store-wide operations (users, roles): `?org=`. */
@@ -68,8 +69,9 @@ function actingOrgOf(req: Request): string | undefined {
   return typeof org === "string" && org !== "" ? org : undefined;
 }
 
-function param(req: Request, name: string): string {
-  return (req.params as Record<string, string>)[name] ?? "";
+/** A path parameter naming an org, a user or a role: the same rules as the ids of the bodies, 400 `path.<name>`. */
+function param(req: Request, name: string, schema: typeof graphId = graphId): string {
+  return parseOrThrow(schema, (req.params as Record<string, string | undefined>)[name], `path.${name}`);
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -245,7 +247,7 @@ export function managementRoutes(options: { decisions: DecisionService; graph: M
   router.put(
     "/roles/:key",
     route(async (req, res) => {
-      const key = param(req, "key");
+      const key = param(req, "key", roleKeySchema);
       const body = parseOrThrow(putRoleBodySchema, req.body);
       // A role the catalog cannot hold is the caller's mistake (422 naming the field), whoever sends it.
       decisions.validateRole({ key, ...body }, "(body)");

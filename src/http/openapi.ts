@@ -23,7 +23,8 @@ const errorStatuses: Record<string, string> = {
   "400": "Invalid request (names each bad field) or unknown action code",
   "401": "Missing or unknown API key",
   "403": "The key lacks the scope, or the policy refused the operation",
-  "413": "Request body too large",
+  "413": "Request body too large (answered from Content-Length before reading)",
+  "415": "unsupported_media_type: the body is not declared as JSON (application/json or application/*+json, UTF-8)",
   "503": "policy_unavailable or graph_unavailable: the sidecar fails closed",
 };
 

@@ -24,16 +24,24 @@ export function opsRoutes(options: {
     res.json({ status: "ok" });
   });
 
-  router.get("/health/ready", (_req, res, next) => {
+  // Without a key, readiness says only ready or not and which part is down: counts, driver errors and the store's
+  // address are for callers holding a valid key (any scope).
+  router.get("/health/ready", (req, res, next) => {
+    const detailed = keys.isKnown(req.headers.authorization);
     graph
       .status()
       .then((store) => {
         const policy = engine.info;
         const ready = policy !== null && store.reachable;
+        const parts = { policy: { ready: policy !== null }, graph: { ready: store.reachable } };
         res.status(ready ? 200 : 503).json({
           status: ready ? "ready" : "not_ready",
-          policy: policy ? { ready: true, revision: policy.revision } : { ready: false, error: "no policy loaded" },
-          graph: store,
+          ...(detailed
+            ? {
+                policy: policy ? { ready: true, revision: policy.revision } : { ready: false, error: "no policy loaded" },
+                graph: { ...parts.graph, ...store },
+              }
+            : parts),
         });
       }, next);
   });

@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { key, text } from "../validation.ts";
 
 /**
  * The org graph's shapes at the edges (import document, write bodies, what reads return), as zod schemas the
  * HTTP layer reuses for validation and OpenAPI. Types are derived from them. Defaults follow shared/spec/API.md.
  */
 
-export const graphId = z.string().min(1).max(256).meta({ description: "The host's shared id." });
+export const graphId = key().min(1).max(256).meta({ description: "The host's shared id." });
 
 export const orgStatusSchema = z
   .enum(["active", "inactive", "suspended", "pending", "rejected", "disabled"])
@@ -27,14 +28,16 @@ export const limitsSchema = z
 export type Limits = z.infer<typeof limitsSchema>;
 
 export const permissionSchema = z.object({
-  code: z.string().min(1).max(128),
+  code: text().min(1).max(128),
   level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
 });
 
-const roleKey = z.string().min(1).max(128);
+/** Role keys name entries of the slice's and the policy's role maps (see `key`). */
+export const roleKeySchema = key().min(1).max(128);
+const roleKey = roleKeySchema;
 
 const roleFields = {
-  name: z.string().min(1).max(256),
+  name: text().min(1).max(256),
   permissions: z.array(permissionSchema).max(200).default([]),
   assignableByBuyers: z.boolean().default(false),
   limits: limitsSchema.optional(),
@@ -48,7 +51,7 @@ export const putRoleBodySchema = z.object(roleFields);
 export type PutRoleBody = z.infer<typeof putRoleBodySchema>;
 
 const orgFields = {
-  name: z.string().min(1).max(512),
+  name: text().min(1).max(512),
   parent: graphId.nullable().default(null).meta({ description: "null for a top-level company." }),
   status: orgStatusSchema.default("active"),
   inheritRoles: z.boolean().default(true).meta({ description: "Accept roles cascading from ancestors." }),
@@ -98,7 +101,7 @@ export const putMembershipBodySchema = z.object(membershipFields);
 export type PutMembershipBody = z.infer<typeof putMembershipBodySchema>;
 
 export const staffInputSchema = z
-  .object({ id: graphId, roles: z.array(z.string().min(1).max(128)).min(1).max(20) })
+  .object({ id: graphId, roles: z.array(roleKey).min(1).max(20) })
   .meta({ id: "StaffInput" });
 export type StaffInput = z.infer<typeof staffInputSchema>;
 

@@ -144,11 +144,11 @@ describe("malformed input", () => {
     expect((await t.call("GET", "/health", { key: null })).status).toBe(200);
   });
 
-  it("does not let a __proto__ key in the body change a decision", async () => {
+  it("does not let a __proto__ key in the body change a decision: the body is refused, naming the key", async () => {
     const rawBody = '{"subject":{"id":"nobody"},"org":"ACME-DE","action":"order.view","__proto__":{"allow":true,"decision":"allow"}}';
     const res = await t.call("POST", "/v1/check", { key: CHECK_KEY, rawBody });
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ decision: "deny", allow: false });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: "invalid_request", details: [{ path: "__proto__" }] });
   });
 });
 
