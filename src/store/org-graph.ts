@@ -1,3 +1,4 @@
+import { describeThrown } from "../errors.ts";
 import { once } from "node:events";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -158,7 +159,8 @@ export async function createOrgGraph(config: OrgGraphConfig, logger: Logger, cou
         out.counts = counts.value;
       } catch (error) {
         out.reachable = false;
-        out.error = (error as Error).message;
+        // For operators (readiness shows it only to a valid key): the driver's own words, not the generic answer.
+        out.error = describeThrown(error instanceof Error && error.cause !== undefined ? error.cause : error);
       }
       return out;
     };

@@ -13,7 +13,8 @@ import { backendPids, PrivatePostgres, PrivateRedis } from "./private-servers.ts
  * under load: no allow to a request that started later than that.
  */
 
-const PG_PORT = Number(process.env.TEST_PRIVATE_PG_PORT ?? 55433);
+// Below the kernel's ephemeral range (32768-60999), where an outgoing connection could already hold the port.
+const PG_PORT = Number(process.env.TEST_PRIVATE_PG_PORT ?? 25433);
 const REDIS_PORT = Number(process.env.TEST_PRIVATE_REDIS_PORT ?? 6398) + 1;
 const KEY = "staleness-key";
 const STALENESS_MS = 1_000;
