@@ -7,9 +7,9 @@
 package b2b.admin
 
 import data.b2b.catalog
-import data.b2b.check
 import data.b2b.grants
 import data.b2b.graph
+import data.b2b.refusals
 import data.b2b.roles
 import data.b2b.status
 
@@ -67,17 +67,21 @@ _decide(op) := _deny([{
 	"message": concat("", ["unknown operation ", op]),
 }]) if {
 	not op in catalog.adminOperations
-} else := _deny([r]) if {
-	r := status.subject_refusal
+} else := _deny(rs) if {
+	rs := refusals.subject_or_org
+	count(rs) > 0
+	_refusal_applies(rs[0])
 } else := _deny([status.unknown_org(null)]) if {
 	op in _org_operations
 	not _has_org
-} else := _deny([r]) if {
-	_has_org
-	r := status.org_refusal
 } else := _staff(op) if {
 	graph.is_staff
 } else := _buyer(op)
+
+# An unknown org refuses only an operation that names an org (a string `org`; else the operation's own rules apply).
+_refusal_applies(r) if r.code != "unknown_org"
+
+_refusal_applies(_) if _has_org
 
 # MODEL Entities, Staff: store_admin does everything (AI Commerce Cloud store administrator creates organizations and
 # their first admin); store_support only reads. Tree invariants hold for staff too; org status does not limit staff.
@@ -105,17 +109,9 @@ _buyer(op) := _deny([_staff_only(op, "")]) if {
 ) if {
 	op == "user.view"
 	_change.id == graph.subject_id
-} else := _deny([r]) if {
-	r := status.acting_refusal
-} else := _deny([r]) if {
-	r := status.gate(_buyer_code[op], graph.org_id)
-} else := _deny([check.not_associated]) if {
-	not grants.associated
-} else := _deny([{
-	"code": "missing_permission", "permission": _buyer_code[op], "org": graph.org_id,
-	"message": concat("", ["no role held in ", graph.org_id, " grants ", _buyer_code[op]]),
-}]) if {
-	count(_buyer_entries) == 0
+} else := _deny(rs) if {
+	rs := refusals.buyer(_buyer_code[op], graph.org_id, _buyer_entries)
+	count(rs) > 0
 } else := _deny(rs) if {
 	rs := _invariants(op)
 } else := _deny([r]) if {

@@ -8,6 +8,7 @@ package b2b.check
 import data.b2b.catalog
 import data.b2b.grants
 import data.b2b.graph
+import data.b2b.refusals
 import data.b2b.roles
 import data.b2b.status
 
@@ -35,8 +36,8 @@ decide(action, resource) := decide_normalized(action, _resource(resource))
 # description: "`decide` for a resource already normalized (`{org, buyer, attributes}` or null)."
 decide_normalized(action, res) := _deny([_unknown_action(action)]) if {
 	not roles.canonical(action)
-} else := _deny(_refused) if {
-	count(_refused) > 0
+} else := _deny(refusals.subject_or_org) if {
+	count(refusals.subject_or_org) > 0
 } else := _decide(roles.canonical(action), res)
 
 # METADATA
@@ -123,22 +124,6 @@ _key_figures(k) := {"total": k[5], "spentInPeriod": k[6]} if {
 	count(k) == 7
 } else := {}
 
-# The refusal of the subject (unknown, disabled) or of the acting org (unknown), or none: the same for every item
-# of a batch, so a complete rule that is always defined (computed once per evaluation).
-_refused := [] if {
-	graph.user.status == "active"
-	graph.acting
-} else := [r] if {
-	r := status.subject_refusal
-} else := [r] if {
-	r := status.org_refusal
-} else := []
-
-# The acting org's status refusing acting in it (pending, rejected, disabled), or none; once per evaluation.
-_acting_refused := [r] if {
-	r := status.acting_refusal
-} else := []
-
 # Reading an optional field of a possibly malformed item (a batch keeps one answer per item).
 _get(obj, key) := v if {
 	is_object(obj)
@@ -159,40 +144,20 @@ _default(v, d) := v if v != null
 
 else := d
 
-# MODEL: refusals in a fixed order (README "Answers"); org status gates staff never (MODEL "Status").
+# MODEL: refusals in a fixed order (README "Answers", `refusals`); org status gates staff never (MODEL "Status").
 _decide(code, res) := _deny([r]) if {
 	r := _resource_refusal(res)
 } else := _deny([r]) if {
 	r := _own_order(code, res)
 } else := _staff(code) if {
 	graph.is_staff
-} else := _deny(_acting_refused) if {
-	count(_acting_refused) > 0
-} else := _deny([r]) if {
-	r := _gate(code, landing(res))
-} else := _deny([not_associated]) if {
-	not grants.associated
-} else := _held(code, res, grants.entries(code))
+} else := _buyer(code, res, grants.entries(code))
 
-# MODEL "Status": the gate of the org the action lands in; an acting org whose status refuses nothing (active) is
-# known once per evaluation.
-_gate(code, id) := status.gate(code, id) if {
-	not _open_at(id)
-}
-
-_open_at(id) if {
-	id == graph.org_id
-	_acting_open
-}
-
-_acting_open if {
-	status.open(graph.status_of(graph.org_id))
-} else := false
-
-# MODEL "Who may do what": the code must be held in the acting org (`es`: its entry tuples), and the resource within
-# reach of the acting org.
-_held(code, res, es) := _deny([_missing(code)]) if {
-	count(es) == 0
+# MODEL "Who may do what": a buyer's refusals (`refusals.buyer`, `es`: the code's entry tuples), else the resource
+# must be within reach of the acting org.
+_buyer(code, res, es) := _deny(rs) if {
+	rs := refusals.buyer(code, landing(res), es)
+	count(rs) > 0
 } else := _reached(code, res, es, _needed(res))
 
 # The level the resource needs, 0 outside the acting org's reach.
@@ -236,24 +201,7 @@ _own_order(code, res) := {
 # MODEL Entities, Staff: store_admin everything in every tree, not limited by org status.
 _staff(code) := _allow([grants.staff_reason(key)]) if {
 	key := grants.staff_role(code)
-} else := _deny([{
-	"code": "missing_permission", "permission": code,
-	"message": concat("", ["no staff role grants ", code]),
-}])
-
-# METADATA
-# title: Not associated
-# description: MODEL "Who may do what" - no membership on the acting org's path grants anything there.
-not_associated := {
-	"code": "not_associated", "org": graph.org_id,
-	"message": concat("", ["no membership on the path of ", graph.org_id, " grants anything there"]),
-}
-
-# MODEL "Who may do what": memberships grant something here, but no role grants the code (AI Commerce Cloud viewer ordering).
-_missing(code) := {
-	"code": "missing_permission", "permission": code, "org": graph.org_id,
-	"message": concat("", ["no role held in ", graph.org_id, " grants ", code]),
-}
+} else := _deny([refusals.staff_missing_permission(code)])
 
 # METADATA
 # title: Needed level

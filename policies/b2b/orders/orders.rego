@@ -6,9 +6,9 @@
 #   `scope.ownOrgs` and whose buyer is the subject.
 package b2b.orders
 
-import data.b2b.check
 import data.b2b.grants
 import data.b2b.graph
+import data.b2b.refusals
 import data.b2b.status
 
 # METADATA
@@ -18,38 +18,25 @@ import data.b2b.status
 #   Level 1 - own orders of the acting org (ownOrgs); level 2 - the acting org; level 3 - and its subtree reached
 #   under the path test; orgs whose status refuses reads are left out. Staff - always_allowed.
 # entrypoint: true
-scope := _denied(r) if {
-	r := status.subject_refusal
-} else := _denied(r) if {
-	r := status.org_refusal
+scope := _denied(refusals.subject_or_org) if {
+	count(refusals.subject_or_org) > 0
 } else := _staff if {
 	graph.is_staff
-} else := _denied(r) if {
-	r := status.acting_refusal
-} else := _denied(r) if {
-	r := status.gate("order.view", graph.org_id)
-} else := _denied(check.not_associated) if {
-	not grants.associated
-} else := _denied({
-	"code": "missing_permission", "permission": "order.view", "org": graph.org_id,
-	"message": concat("", ["no role held in ", graph.org_id, " grants order.view"]),
-}) if {
-	count(_entries) == 0
+} else := _denied(rs) if {
+	rs := refusals.buyer("order.view", graph.org_id, _entries)
+	count(rs) > 0
 } else := _visible(max([e[4] | some e in _entries]))
 
 # MODEL "Orders": the order.view grants in the acting org (entry tuples, see `grants.entries`).
 _entries := grants.entries("order.view")
 
-# API: always_denied with empty scope and the reason.
-_denied(r) := {"kind": "always_denied", "scope": {"orgs": [], "ownOrgs": []}, "reasons": [r]}
+# API: always_denied with empty scope and the reason (`[reason]`).
+_denied(rs) := {"kind": "always_denied", "scope": {"orgs": [], "ownOrgs": []}, "reasons": rs}
 
 # Seller administrators have full access to all account purchases (Elastic Path); store_admin sees everything.
 _staff := {"kind": "always_allowed", "scope": {"orgs": [], "ownOrgs": []}, "reasons": [grants.staff_reason(key)]} if {
 	key := grants.staff_role("order.view")
-} else := _denied({
-	"code": "missing_permission", "permission": "order.view",
-	"message": "no staff role grants order.view",
-})
+} else := _denied([refusals.staff_missing_permission("order.view")])
 
 # The grant explaining the visible scope (direct before inherited before level-3 reach).
 _why(level) := [grants.how_entry(min([e | some e in _entries; e[4] == level]), "order.view")]

@@ -6,9 +6,9 @@
 package b2b.permissions
 
 import data.b2b.catalog
-import data.b2b.check
 import data.b2b.grants
 import data.b2b.graph
+import data.b2b.refusals
 import data.b2b.status
 
 # METADATA
@@ -18,10 +18,8 @@ import data.b2b.status
 #   gated (held codes the org's status refuses now), reasons (why nothing is effective, or why the org refuses acting)}.
 #   MODEL "Who may do what" rules 1-3; level-3 reach adds permissions, not roles.
 # entrypoint: true
-effective := _refused(r, _org_status) if {
-	r := status.subject_refusal
-} else := _refused(r, null) if {
-	r := status.org_refusal
+effective := _refused(refusals.subject_or_org) if {
+	count(refusals.subject_or_org) > 0
 } else := _staff if {
 	graph.is_staff
 } else := {
@@ -29,7 +27,7 @@ effective := _refused(r, _org_status) if {
 	"permissions": _permissions,
 	"orgStatus": graph.status_of(graph.org_id),
 	"gated": _gated,
-	"reasons": _reasons,
+	"reasons": refusals.buyer_any,
 }
 
 # API: orgStatus of the acting org, null when the org is unknown.
@@ -37,8 +35,8 @@ _org_status := graph.status_of(graph.org_id) if graph.acting
 
 else := null
 
-# Nothing is effective for an unknown or disabled subject, or an unknown org.
-_refused(r, s) := {"roles": [], "permissions": [], "orgStatus": s, "gated": [], "reasons": [r]}
+# Nothing is effective for an unknown or disabled subject, or an unknown org (`[reason]`).
+_refused(rs) := {"roles": [], "permissions": [], "orgStatus": _org_status, "gated": [], "reasons": rs}
 
 # MODEL rules 1-2: roles held, direct first, then inherited from the nearest ancestor.
 _roles := [{"key": k[2], "from": k[3], "via": k[4]} |
@@ -62,13 +60,6 @@ _gated := [] if {
 	some code in grants.codes
 	status.gate(code, graph.org_id)
 })
-
-# Why the portal shows nothing usable: an org refusing acting, or no grant at all.
-_reasons := [r] if {
-	r := status.acting_refusal
-} else := [check.not_associated] if {
-	not grants.associated
-} else := []
 
 # MODEL Entities, Staff: staff roles cover codes everywhere, at the highest level, whatever the org's status.
 _staff := {
