@@ -483,11 +483,6 @@ test_fail_actor_budget_without_period_counts_as_longest if {
 	admin.decision.reasons[0].held == [{"amount": 1000}] with input as inp
 }
 
-test_success_actor_highest_max_order_total if {
-	admin._highest_max([{"maxOrderTotal": 5}, {"maxOrderTotal": 9}]) == 9
-	admin._highest_max([]) == null
-}
-
 # ---- MODEL Administration: no admin of one tree touches a user's standing in another.
 
 # target.orgs is store-wide: an org of another tree (in the slice or not) is never within the actor's scope.

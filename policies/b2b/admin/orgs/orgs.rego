@@ -1,0 +1,150 @@
+# METADATA
+# title: Org operations
+# description: |
+#   `org.create`, `org.update`, `org.reparent`, `org.tree` (MODEL Entities, "Administration") - tree invariants,
+#   the self-service guards on an org's seller-owned fields, and the effects (created org's status and creator
+#   roles, the visible orgs of a tree).
+package b2b.admin.orgs
+
+import data.b2b.admin.facts
+import data.b2b.graph
+import data.b2b.status
+
+# METADATA
+# title: Org invariants
+# description: |
+#   MODEL Entities - the tree invariants of `org.create` (the parent is the org of the request, depth and size limits)
+#   and `org.reparent` (a known new parent, no cycle, depth and size limits), as `[reason]`; undefined when they hold.
+invariants("org.create") := [_parent_mismatch] if {
+	not _parent_matches
+} else := [r] if {
+	facts.has_org
+	r := _create_limits
+}
+
+invariants("org.reparent") := [r] if {
+	r := _reparent_invariant
+}
+
+# A numeric fact, or its default.
+_number(x, d) := x if is_number(x)
+
+else := d
+
+# README admin: tree.size of the parent's tree.
+_tree_size := n if {
+	n := graph.graph.tree.size
+	is_number(n)
+} else := 0
+
+# MODEL Entities: at most maxDepth levels (BigCommerce 5 layers).
+_depth_reason(depth) := {
+	"code": "depth_limit", "depth": depth, "max": facts.settings.maxDepth,
+	"message": concat("", ["a tree has at most ", format_int(facts.settings.maxDepth, 10), " levels"]),
+}
+
+# MODEL Entities: at most maxOrgs orgs (BigCommerce 500 companies).
+_size_reason(size) := {
+	"code": "size_limit", "size": size, "max": facts.settings.maxOrgs,
+	"message": concat("", ["a tree has at most ", format_int(facts.settings.maxOrgs, 10), " orgs"]),
+}
+
+# README admin org.create: the org lands under `org` (absent for a top-level org), where the actor's grants and the
+# tree limits are evaluated, so `change.parent` must name the same org.
+_parent_matches if _new_parent == object.get(input, "org", null)
+
+_parent_mismatch := {
+	"code": "parent_mismatch", "org": object.get(input, "org", null), "parent": _new_parent,
+	"message": "org.create lands in its parent: change.parent must be the org of the request",
+}
+
+# MODEL "Administration": creating a child org respects the depth and size limits.
+_create_limits := _depth_reason(count(graph.acting_path) + 1) if {
+	count(graph.acting_path) + 1 > facts.settings.maxDepth
+} else := _size_reason(_tree_size + 1) if {
+	_tree_size + 1 > facts.settings.maxOrgs
+}
+
+# README admin org.reparent: change.parent, null for a new top-level org.
+_new_parent := p if {
+	p := facts.change.parent
+	is_string(p)
+} else := null
+
+# README admin org.reparent: subtree {height, size} of the moved org.
+_subtree := s if {
+	s := graph.graph.subtree
+	is_object(s)
+} else := {}
+
+# Height of the moved subtree (1 = a leaf).
+_subtree_height := _number(object.get(_subtree, "height", 1), 1)
+
+# Size of the moved subtree.
+_subtree_size := _number(object.get(_subtree, "size", 1), 1)
+
+# README admin org.reparent: targetTree.size of the new parent's tree.
+_target_tree_size := n if {
+	n := graph.graph.targetTree.size
+	is_number(n)
+} else := 0
+
+# MODEL Entities: trees stay disjoint and acyclic within the limits when staff re-parent an org.
+_reparent_invariant := status.unknown_org(_new_parent) if {
+	_new_parent != null
+	not graph.orgs[_new_parent]
+} else := {
+	"code": "cycle", "org": graph.org_id, "parent": _new_parent,
+	"message": concat("", ["org ", _new_parent, " is ", graph.org_id, " or one of its descendants"]),
+} if {
+	_new_parent != null
+	graph.org_id in graph.orgs[_new_parent].path
+} else := _depth_reason(count(graph.orgs[_new_parent].path) + _subtree_height) if {
+	_new_parent != null
+	count(graph.orgs[_new_parent].path) + _subtree_height > facts.settings.maxDepth
+} else := _depth_reason(_subtree_height) if {
+	_new_parent == null
+	_subtree_height > facts.settings.maxDepth
+} else := _size_reason(_target_tree_size + _subtree_size) if {
+	_new_parent != null
+	graph.orgs[_new_parent].path[0] != graph.root
+	_target_tree_size + _subtree_size > facts.settings.maxOrgs
+}
+
+# MODEL "Administration": status and inheritance of an org, and its place in the tree, are the seller's
+# (the first such field of the patch is named).
+guard("org.update") := facts.staff_only("org.update", field) if {
+	field := [f | some f in ["inheritRoles", "parent", "status"]; f in object.keys(facts.change)][0]
+}
+
+# MODEL "Administration": status, inheritance and place in the tree are the seller's on creation as on update
+# (status is not refused but replaced by the store's buyerOrgStatus, see the effects).
+guard("org.create") := facts.staff_only("org.create", "inheritRoles") if "inheritRoles" in object.keys(facts.change)
+
+# commercetools "Business units created by buyers are inactive" and "default associate role" (store settings).
+effects("org.create", false) := {"status": facts.settings.buyerOrgStatus, "creatorRoles": [facts.settings.buyerOrgRole]}
+
+effects("org.create", true) := {"status": object.get(facts.change, "status", "active"), "creatorRoles": []}
+
+# MODEL "Administration": reading an org's tree shows only the orgs the reader may view - staff every org of the
+# subtree; a buyer org and the descendants its org.view_subsidiaries reaches under the path test (an opt-out cuts its
+# subtree off) whose status, and their ancestors' below org, let buyers read them.
+effects("org.tree", true) := {"visibleOrgs": sort([id | some id, _ in graph.orgs; graph.in_subtree(id)])}
+
+effects("org.tree", false) := {"visibleOrgs": sort([id |
+	some id, _ in graph.orgs
+	_tree_visible(id)
+])}
+
+# An org of the tree a buyer may view: org itself, or a descendant reached under the path test whose path below org
+# holds no org gated for org.view (a tree hides a hidden org's subtree with it).
+_tree_visible(id) if id == graph.org_id
+
+_tree_visible(id) if {
+	graph.reached(id)
+	count([x |
+		some j, x in graph.orgs[id].path
+		j > graph.acting_depth
+		status.gate("org.view", x)
+	]) == 0
+}

@@ -1,0 +1,19 @@
+# METADATA
+# title: Role operations
+# description: |
+#   `role.put` (staff only) - validated against the catalog, the normalized role as its effect.
+package b2b.admin.roles
+
+import data.b2b.admin.facts
+import data.b2b.roles
+
+# METADATA
+# title: Role invariants
+# description: MODEL "Permission codes" - a role must pass `b2b/roles/validation`; its errors are the reasons.
+invariants("role.put") := v.errors if {
+	v := roles.validate(facts.change)
+	not v.valid
+}
+
+# MODEL Role: the store saves the normalized role (canonical codes, explicit defaults).
+effects("role.put", _) := {"role": roles.validate(facts.change).role}
