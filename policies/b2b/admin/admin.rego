@@ -3,7 +3,7 @@
 # description: |
 #   Entrypoint `b2b/admin/decision` - self-service and staff administration (MODEL "Administration"; README
 #   "Admin decisions"). `input.operation` names the operation, `input.org` is where it lands and where the actor's
-#   grants are evaluated, `input.change` is the change, `graph.target`/`subtree`/`targetTree` carry facts about the
+#   grants are evaluated, `input.change` is the change, `slice.target`/`subtree`/`targetTree` carry facts about the
 #   target. This package orders the refusals and dispatches to one package per operation group - `orgs`,
 #   `memberships`, `users`, `roles` - which share the admin facts of `facts`.
 package b2b.admin
@@ -15,8 +15,8 @@ import data.b2b.admin.roles as role_admin
 import data.b2b.admin.users
 import data.b2b.catalog
 import data.b2b.grants
-import data.b2b.graph
 import data.b2b.refusals
+import data.b2b.slice
 import data.b2b.status
 
 # METADATA
@@ -66,7 +66,7 @@ _decide(op) := _deny([{
 	op in _org_operations
 	not facts.has_org
 } else := _staff(op) if {
-	graph.is_staff
+	slice.is_staff
 } else := _buyer(op)
 
 # An unknown org refuses only an operation that names an org (a string `org`; else the operation's own rules apply).
@@ -93,15 +93,15 @@ _buyer(op) := _deny([facts.staff_only(op, "")]) if {
 	not facts.has_org
 } else := _allow(
 	[{
-		"code": "self", "user": graph.subject_id,
+		"code": "self", "user": slice.subject_id,
 		"message": "a user may view itself",
 	}],
 	{"visibleOrgs": sort(facts.target_orgs), "accountEditable": users.account_editable, "emailVisible": true},
 ) if {
 	op == "user.view"
-	facts.change.id == graph.subject_id
+	facts.change.id == slice.subject_id
 } else := _deny(rs) if {
-	rs := refusals.buyer(_buyer_code[op], graph.org_id, _buyer_entries)
+	rs := refusals.buyer(_buyer_code[op], slice.org_id, _buyer_entries)
 	count(rs) > 0
 } else := _deny(rs) if {
 	rs := _invariants(op)

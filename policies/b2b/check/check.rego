@@ -7,9 +7,9 @@ package b2b.check
 
 import data.b2b.catalog
 import data.b2b.grants
-import data.b2b.graph
 import data.b2b.refusals
 import data.b2b.roles
+import data.b2b.slice
 import data.b2b.status
 
 # METADATA
@@ -80,16 +80,16 @@ else := {}
 
 # The subject's id, or null.
 _subject := s if {
-	s := graph.subject_id
+	s := slice.subject_id
 } else := null
 
 # Some membership on the acting path, or some role it references, carries a numeric limit (a superset of the grants'
 # limits, computed once per evaluation).
 _any_limit if {
-	some m in graph.memberships
+	some m in slice.memberships
 	_numeric_limit(m.limits)
 } else if {
-	some m in graph.memberships
+	some m in slice.memberships
 	some key in m.roles
 	_numeric_limit(grants.role_limits(key))
 } else := false
@@ -132,7 +132,7 @@ _get(obj, key) := v if {
 
 # MODEL "Who may do what": a resource's org defaults to the acting org; `buyer` or `owner` marks level-1 ownership.
 _resource(r) := {
-	"org": _default(object.get(r, "org", null), graph.org_id),
+	"org": _default(object.get(r, "org", null), slice.org_id),
 	"buyer": _default(object.get(r, "buyer", null), object.get(r, "owner", null)),
 	"attributes": _default(object.get(r, "attributes", null), {}),
 } if {
@@ -150,7 +150,7 @@ _decide(code, res) := _deny([r]) if {
 } else := _deny([r]) if {
 	r := _own_order(code, res)
 } else := _staff(code) if {
-	graph.is_staff
+	slice.is_staff
 } else := _buyer(code, res, grants.entries(code))
 
 # MODEL "Who may do what": a buyer's refusals (`refusals.buyer`, `es`: the code's entry tuples), else the resource
@@ -175,18 +175,18 @@ _reached(code, res, es, need) := _covered(code, res, es, need, [e | some e in es
 # description: MODEL "Status" - the gate applies to the org the action lands in - the resource's org where a resource is given, else the acting org.
 landing(res) := res.org if res != null
 
-else := graph.org_id
+else := slice.org_id
 
 # MODEL "Who may do what": never crosses trees; the resource's org must be known.
 _resource_refusal(res) := status.unknown_org(res.org) if {
 	res != null
-	not graph.orgs[res.org]
+	not slice.orgs[res.org]
 } else := {
 	"code": "cross_tree", "org": res.org,
-	"message": concat("", ["org ", res.org, " is in another tree than ", graph.org_id]),
+	"message": concat("", ["org ", res.org, " is in another tree than ", slice.org_id]),
 } if {
 	res != null
-	not graph.same_tree(res.org)
+	not slice.same_tree(res.org)
 }
 
 # MODEL "Checkout limits and approvals": nobody approves their own order.
@@ -195,7 +195,7 @@ _own_order(code, res) := {
 	"message": "nobody approves their own order",
 } if {
 	code == "approval.decide"
-	res.buyer == graph.subject_id
+	res.buyer == slice.subject_id
 }
 
 # MODEL Entities, Staff: store_admin everything in every tree, not limited by org status.
@@ -211,12 +211,12 @@ _staff(code) := _allow([grants.staff_reason(key)]) if {
 needed_level(res) := 1 if {
 	res == null
 } else := 1 if {
-	res.org == graph.org_id
-	res.buyer == graph.subject_id
+	res.org == slice.org_id
+	res.buyer == slice.subject_id
 } else := 2 if {
-	res.org == graph.org_id
+	res.org == slice.org_id
 } else := 3 if {
-	graph.reached(res.org)
+	slice.reached(res.org)
 }
 
 # MODEL "Levels": the entries covering the needed level; checkout codes go through the limits, else the best grant
@@ -230,12 +230,12 @@ _covered(code, res, es, need, covering) := _deny([_too_low(code, res, es, need)]
 # MODEL "Who may do what": authority never flows up or sideways; level 3 stops where an org opts out of inheritance.
 _outside(res) := {
 	"code": "outside_scope", "org": res.org,
-	"message": concat("", ["org ", res.org, " is not ", graph.org_id, " nor in its subtree"]),
+	"message": concat("", ["org ", res.org, " is not ", slice.org_id, " nor in its subtree"]),
 } if {
-	not graph.in_subtree(res.org)
+	not slice.in_subtree(res.org)
 } else := {
 	"code": "outside_scope", "org": res.org,
-	"message": concat("", ["org ", res.org, " is below an org of ", graph.org_id, "'s subtree that does not inherit roles"]),
+	"message": concat("", ["org ", res.org, " is below an org of ", slice.org_id, "'s subtree that does not inherit roles"]),
 }
 
 # MODEL "Levels": the code is held, but at no level covering the resource.
@@ -264,11 +264,11 @@ _keyed(e, attrs) := [_class(e, _over_or_null(grants.limits(e), attrs)), e[0], e[
 # (checkout approval) - approval; else allow.
 _class(e, over) := 2 if {
 	over != null
-	graph.over_limit == "deny"
+	slice.over_limit == "deny"
 } else := 1 if {
 	over != null
 } else := 1 if {
-	roles.checkout_of(graph.role_def(e[2])) == "approval"
+	roles.checkout_of(slice.role_def(e[2])) == "approval"
 } else := 0
 
 # The answer of the winning entry `k` ([class, entry...]).

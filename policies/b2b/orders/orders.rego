@@ -7,8 +7,8 @@
 package b2b.orders
 
 import data.b2b.grants
-import data.b2b.graph
 import data.b2b.refusals
+import data.b2b.slice
 import data.b2b.status
 
 # METADATA
@@ -21,9 +21,9 @@ import data.b2b.status
 scope := _denied(refusals.subject_or_org) if {
 	count(refusals.subject_or_org) > 0
 } else := _staff if {
-	graph.is_staff
+	slice.is_staff
 } else := _denied(rs) if {
-	rs := refusals.buyer("order.view", graph.org_id, _entries)
+	rs := refusals.buyer("order.view", slice.org_id, _entries)
 	count(rs) > 0
 } else := _visible(max([e[4] | some e in _entries]))
 
@@ -42,34 +42,34 @@ _staff := {"kind": "always_allowed", "scope": {"orgs": [], "ownOrgs": []}, "reas
 _why(level) := [grants.how_entry(min([e | some e in _entries; e[4] == level]), "order.view")]
 
 # MODEL "Orders" level 1; Emporix "My Orders", commercetools "My orders".
-_visible(1) := {"kind": "conditional", "scope": {"orgs": [], "ownOrgs": [graph.org_id]}, "reasons": _why(1)}
+_visible(1) := {"kind": "conditional", "scope": {"orgs": [], "ownOrgs": [slice.org_id]}, "reasons": _why(1)}
 
 # MODEL "Orders" level 2; Emporix read scope for the legal entity, AI Commerce Cloud org admin sees all orders.
-_visible(2) := {"kind": "conditional", "scope": {"orgs": [graph.org_id], "ownOrgs": []}, "reasons": _why(2)}
+_visible(2) := {"kind": "conditional", "scope": {"orgs": [slice.org_id], "ownOrgs": []}, "reasons": _why(2)}
 
 # MODEL "Orders" level 3; Elastic Path account purchases over the subtree, BigCommerce company and subsidiaries.
-_visible(3) := {"kind": "conditional", "scope": {"orgs": sorted_ids(array.concat([graph.org_id], _subtree)), "ownOrgs": []}, "reasons": _why(3)}
+_visible(3) := {"kind": "conditional", "scope": {"orgs": sorted_ids(array.concat([slice.org_id], _subtree)), "ownOrgs": []}, "reasons": _why(3)}
 
 # MODEL "Orders" level 3: descendants reached under the path test whose status still allows reads - one pass over
-# the slice reading each org's path and status from its record (`graph.reached`, `status.readable`), with the
+# the slice reading each org's path and status from its record (`slice.reached`, `status.readable`), with the
 # per-evaluation facts bound once outside the loop; an org that opts out of inheritance below the acting org hides its
 # subtree (the paths are only scanned for it when the slice holds an opt-out).
 _subtree := [id |
-	some id, o in graph.orgs
+	some id, o in slice.orgs
 	_below(o, d, org, n, readable)
 ] if {
-	count(graph.opt_outs) == 0
+	count(slice.opt_outs) == 0
 	[d, org, n, readable] := _facts
 } else := [id |
-	some id, o in graph.orgs
+	some id, o in slice.orgs
 	_below(o, d, org, n, readable)
-	not _cut(o.path, d, graph.opt_outs)
+	not _cut(o.path, d, slice.opt_outs)
 ] if {
 	[d, org, n, readable] := _facts
 }
 
 # The acting org's depth, id and path length, and the readable statuses.
-_facts := [graph.acting_depth, graph.org_id, count(graph.acting_path), status.readable_statuses]
+_facts := [slice.acting_depth, slice.org_id, count(slice.acting_path), status.readable_statuses]
 
 # MODEL "Who may do what" level 3 path test, and MODEL "Status": the org's status lets orders be read.
 _below(o, d, org, n, readable) if {
@@ -79,7 +79,7 @@ _below(o, d, org, n, readable) if {
 	_readable(object.get(o, "status", "active"), readable)
 }
 
-# MODEL rule 3 path test below the acting org (`graph.reached`).
+# MODEL rule 3 path test below the acting org (`slice.reached`).
 _cut(p, d, cuts) if {
 	some j, x in p
 	j > d
@@ -90,7 +90,7 @@ _cut(p, d, cuts) if {
 _readable(v, readable) if {
 	readable[v]
 } else if {
-	status.readable_status(graph.status_value(v))
+	status.readable_status(slice.status_value(v))
 }
 
 # METADATA

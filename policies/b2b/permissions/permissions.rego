@@ -7,8 +7,8 @@ package b2b.permissions
 
 import data.b2b.catalog
 import data.b2b.grants
-import data.b2b.graph
 import data.b2b.refusals
+import data.b2b.slice
 import data.b2b.status
 
 # METADATA
@@ -21,17 +21,17 @@ import data.b2b.status
 effective := _refused(refusals.subject_or_org) if {
 	count(refusals.subject_or_org) > 0
 } else := _staff if {
-	graph.is_staff
+	slice.is_staff
 } else := {
 	"roles": _roles,
 	"permissions": _permissions,
-	"orgStatus": graph.status_of(graph.org_id),
+	"orgStatus": slice.status_of(slice.org_id),
 	"gated": _gated,
 	"reasons": refusals.buyer_any,
 }
 
 # API: orgStatus of the acting org, null when the org is unknown.
-_org_status := graph.status_of(graph.org_id) if graph.acting
+_org_status := slice.status_of(slice.org_id) if slice.acting
 
 else := null
 
@@ -55,10 +55,10 @@ _from(es, level) := sort({concat("@", [e[2], e[5]]) | some e in es; e[4] == leve
 
 # MODEL "Status": held codes the acting org's status refuses for buyers now.
 _gated := [] if {
-	status.open(graph.status_of(graph.org_id))
+	status.open(slice.status_of(slice.org_id))
 } else := sort({code |
 	some code in grants.codes
-	status.gate(code, graph.org_id)
+	status.gate(code, slice.org_id)
 })
 
 # MODEL Entities, Staff: staff roles cover codes everywhere, at the highest level, whatever the org's status.
@@ -72,7 +72,7 @@ _staff := {
 		})
 		count(from) > 0
 	],
-	"orgStatus": graph.status_of(graph.org_id),
+	"orgStatus": slice.status_of(slice.org_id),
 	"gated": [],
 	"reasons": [],
 }

@@ -10,15 +10,15 @@
 package b2b.refusals
 
 import data.b2b.grants
-import data.b2b.graph
+import data.b2b.slice
 import data.b2b.status
 
 # METADATA
 # title: Subject or org refusal
 # description: The refusal of the subject (unknown, disabled) or of the acting org (unknown), as `[]` or `[reason]`.
 subject_or_org := [] if {
-	graph.user.status == "active"
-	graph.acting
+	slice.user.status == "active"
+	slice.acting
 } else := [r] if {
 	r := status.subject_refusal
 } else := [r] if {
@@ -71,20 +71,20 @@ _gate(code, id) := status.gate(code, id) if {
 }
 
 _open_at(id) if {
-	id == graph.org_id
+	id == slice.org_id
 	_acting_open
 }
 
 _acting_open if {
-	status.open(graph.status_of(graph.org_id))
+	status.open(slice.status_of(slice.org_id))
 } else := false
 
 # METADATA
 # title: Not associated
 # description: MODEL "Who may do what" - no membership on the acting org's path grants anything there.
 not_associated := {
-	"code": "not_associated", "org": graph.org_id,
-	"message": concat("", ["no membership on the path of ", graph.org_id, " grants anything there"]),
+	"code": "not_associated", "org": slice.org_id,
+	"message": concat("", ["no membership on the path of ", slice.org_id, " grants anything there"]),
 }
 
 # METADATA
@@ -93,8 +93,8 @@ not_associated := {
 #   MODEL "Who may do what" - memberships grant something here, but no role grants `code` (AI Commerce Cloud viewer
 #   ordering).
 missing_permission(code) := {
-	"code": "missing_permission", "permission": code, "org": graph.org_id,
-	"message": concat("", ["no role held in ", graph.org_id, " grants ", code]),
+	"code": "missing_permission", "permission": code, "org": slice.org_id,
+	"message": concat("", ["no role held in ", slice.org_id, " grants ", code]),
 }
 
 # METADATA

@@ -6,7 +6,7 @@
 package b2b.status
 
 import data.b2b.catalog
-import data.b2b.graph
+import data.b2b.slice
 
 # METADATA
 # title: Subject refusal
@@ -17,19 +17,19 @@ subject_refusal := {
 	"code": "unknown_subject", "subject": _subject_id,
 	"message": concat("", ["subject ", _subject_id, " is not known"]),
 } if {
-	not graph.user
-	not graph.staff
+	not slice.user
+	not slice.staff
 } else := {
 	"code": "user_disabled", "subject": _subject_id,
 	"message": concat("", ["user ", _subject_id, " is disabled"]),
 } if {
-	graph.user
-	not graph.user.status == "active"
+	slice.user
+	not slice.user.status == "active"
 }
 
 # The subject id as given (for reasons).
 _subject_id := id if {
-	id := graph.subject_id
+	id := slice.subject_id
 	is_string(id)
 } else := ""
 
@@ -46,15 +46,15 @@ else := "(none)"
 # METADATA
 # title: Org refusal
 # description: The acting org is missing from the slice.
-org_refusal := unknown_org(graph.org_id) if not graph.acting
+org_refusal := unknown_org(slice.org_id) if not slice.acting
 
 # METADATA
 # title: Acting refusal
 # description: |
 #   MODEL "Status" - pending (BigCommerce), rejected (BigCommerce) and disabled (Elastic Path "the account is not in the
 #   Disabled state") refuse acting in the org at all.
-acting_refusal := _reason(graph.org_id, s, "acting in it is refused") if {
-	s := graph.status_of(graph.org_id)
+acting_refusal := _reason(slice.org_id, s, "acting in it is refused") if {
+	s := slice.status_of(slice.org_id)
 	_gate(s).refuseActing
 }
 
@@ -65,7 +65,7 @@ acting_refusal := _reason(graph.org_id, s, "acting in it is refused") if {
 #   inactive - no transactional code, org.update/user.manage staff only; suspended - no order.place/quote.checkout;
 #   pending/rejected/disabled - everything refused. Staff are not gated.
 gate(code, id) := r if {
-	s := graph.status_of(id)
+	s := slice.status_of(id)
 	r := _refusal(code, id, s, _gate(s))
 }
 

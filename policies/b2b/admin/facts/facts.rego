@@ -6,7 +6,7 @@
 package b2b.admin.facts
 
 import data.b2b.grants
-import data.b2b.graph
+import data.b2b.slice
 
 # METADATA
 # title: Change
@@ -18,16 +18,16 @@ change := c if {
 
 # METADATA
 # title: Target
-# description: README admin - `graph.target` (the target user and its current membership or orgs), or an empty object.
+# description: README admin - `slice.target` (the target user and its current membership or orgs), or an empty object.
 target := t if {
-	t := graph.graph.target
+	t := slice.raw.target
 	is_object(t)
 } else := {}
 
 # METADATA
 # title: Has org
 # description: The operation names an org (a top-level org.create, role.put, import and export come without one).
-has_org if is_string(graph.org_id)
+has_org if is_string(slice.org_id)
 
 # METADATA
 # title: Staff only
@@ -45,7 +45,7 @@ staff_only(op, field) := {
 # METADATA
 # title: Settings
 # description: Store settings (maxDepth, maxOrgs, buyerOrgStatus, buyerOrgRole).
-settings := graph.settings
+settings := slice.settings
 
 # METADATA
 # title: Target orgs
@@ -58,9 +58,9 @@ target_orgs := o if {
 # METADATA
 # title: In scope
 # description: MODEL "Administration" - an org within the scope of `code` held in `org` (level 2 that org; level 3 and its reached subtree).
-in_scope(_, o) if o == graph.org_id
+in_scope(_, o) if o == slice.org_id
 
 in_scope(code, o) if {
 	grants.max_level(code) == 3
-	graph.reached(o)
+	slice.reached(o)
 }

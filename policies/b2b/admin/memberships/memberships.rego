@@ -9,8 +9,8 @@ package b2b.admin.memberships
 import data.b2b.admin.facts
 import data.b2b.catalog
 import data.b2b.grants
-import data.b2b.graph
 import data.b2b.roles
+import data.b2b.slice
 
 # METADATA
 # title: Membership invariants
@@ -44,7 +44,7 @@ _membership_invariant := {
 	"code": "unknown_role", "role": key,
 	"message": concat("", ["role ", _key_str(key), " is not known"]),
 } if {
-	key := [k | some k in _change_roles; not graph.role_def(k)][0]
+	key := [k | some k in _change_roles; not slice.role_def(k)][0]
 } else := e if {
 	e := roles.limit_errors(facts.change, "limits")[0]
 }
@@ -62,15 +62,15 @@ else := "(not a string)"
 
 # MODEL "Administration": nobody raises their own roles.
 guard("membership.put") := {
-	"code": "self_promotion", "user": graph.subject_id,
+	"code": "self_promotion", "user": slice.subject_id,
 	"message": "nobody changes their own membership",
 } if {
-	facts.change.user == graph.subject_id
+	facts.change.user == slice.subject_id
 } else := {
 	"code": "not_assignable", "role": key,
 	"message": concat("", ["role ", key, " is not assignable by buyers"]),
 } if {
-	key := [k | some k in _change_roles; not roles.assignable(graph.role_def(k))][0]
+	key := [k | some k in _change_roles; not roles.assignable(slice.role_def(k))][0]
 } else := r if {
 	r := _escalations(_change_roles, false)[0]
 } else := r if {
@@ -97,7 +97,7 @@ _current_roles := r if {
 # `org` at an equal or higher level (commercetools associate roles; BigCommerce permission levels).
 _escalations(keys, current) := [{
 	"code": "escalation", "role": key, "permission": code, "level": level, "held": _held(code), "current": current,
-	"message": concat("", [_whose(current), key, " grants ", code, " at level ", format_int(level, 10), ", above what the actor holds in ", graph.org_id]),
+	"message": concat("", [_whose(current), key, " grants ", code, " at level ", format_int(level, 10), ", above what the actor holds in ", slice.org_id]),
 } |
 	some key in keys
 	perms := grants.role_permissions(key)
@@ -112,7 +112,7 @@ _change_inheritable if not facts.change.inheritable == false
 # MODEL "Administration": an inheritable membership cascades, in the tree as it is, into the descendants of org reached
 # under the path test (MODEL "Who may do what" rule 2); each must be inside the actor's user.manage reach. With level 3
 # the reach is that same subtree; with level 2 it is org alone, so the subtree must be known (complete in the slice,
-# `graph.subtree.size`) and reach nothing below org (fail closed otherwise).
+# `slice.subtree.size`) and reach nothing below org (fail closed otherwise).
 _cascade_escalation := _cascade_reason(null, "its subtree, which the facts do not show in full") if {
 	not grants.max_level("user.manage") == 3
 	not _subtree_complete
@@ -124,24 +124,24 @@ _cascade_escalation := _cascade_reason(null, "its subtree, which the facts do no
 
 # The orgs an inheritable membership at org would reach today outside the actor's user.manage reach, sorted.
 _cascade_outside := sort([id |
-	some id, _ in graph.orgs
-	graph.reached(id)
+	some id, _ in slice.orgs
+	slice.reached(id)
 	not facts.in_scope("user.manage", id)
 ])
 
-# The slice holds every org of org's subtree (their count is `graph.subtree.size`, org included).
+# The slice holds every org of org's subtree (their count is `slice.subtree.size`, org included).
 _subtree_complete if {
-	n := graph.graph.subtree.size
+	n := slice.raw.subtree.size
 	is_number(n)
-	count([id | some id, _ in graph.orgs; graph.in_subtree(id)]) == n
+	count([id | some id, _ in slice.orgs; slice.in_subtree(id)]) == n
 }
 
 # README reason escalation with field inheritable (`org`: the first org reached beyond the actor's reach, if known).
 _cascade_reason(org, into) := {
 	"code": "escalation", "field": "inheritable", "permission": "user.manage", "level": 3, "held": held, "org": org,
 	"message": concat("", [
-		"an inheritable membership at ", graph.org_id, " cascades into ", into, ", beyond the actor's user.manage reach (level ",
-		format_int(held, 10), ": ", graph.org_id, " only)",
+		"an inheritable membership at ", slice.org_id, " cascades into ", into, ", beyond the actor's user.manage reach (level ",
+		format_int(held, 10), ": ", slice.org_id, " only)",
 	]),
 } if {
 	held := grants.max_level("user.manage")
@@ -177,7 +177,7 @@ _max_excess(code, key, limits, actor) := [] if {
 } else := [{
 	"code": "escalation", "field": "limits.maxOrderTotal", "role": key, "permission": code,
 	"value": _max_of(limits), "held": _highest_max(actor),
-	"message": concat("", ["the maxOrderTotal of role ", key, " would exceed the actor's own ", code, " limit in ", graph.org_id]),
+	"message": concat("", ["the maxOrderTotal of role ", key, " would exceed the actor's own ", code, " limit in ", slice.org_id]),
 }]
 
 # An actor grant without a numeric maxOrderTotal is unlimited; else the target's must be a number at most the actor's.
@@ -206,7 +206,7 @@ _budget_excess(code, key, limits, actor) := [] if {
 } else := [{
 	"code": "escalation", "field": "limits.periodBudget", "role": key, "permission": code,
 	"value": _budget_of(limits), "held": sort({a.periodBudget | some a in actor}),
-	"message": concat("", ["the periodBudget of role ", key, " would exceed the actor's own ", code, " budget in ", graph.org_id]),
+	"message": concat("", ["the periodBudget of role ", key, " would exceed the actor's own ", code, " budget in ", slice.org_id]),
 }]
 
 # An actor grant without a numeric periodBudget amount is unlimited; else the target's amount must be a number at most

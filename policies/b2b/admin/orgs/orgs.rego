@@ -7,7 +7,7 @@
 package b2b.admin.orgs
 
 import data.b2b.admin.facts
-import data.b2b.graph
+import data.b2b.slice
 import data.b2b.status
 
 # METADATA
@@ -33,7 +33,7 @@ else := d
 
 # README admin: tree.size of the parent's tree.
 _tree_size := n if {
-	n := graph.graph.tree.size
+	n := slice.raw.tree.size
 	is_number(n)
 } else := 0
 
@@ -59,8 +59,8 @@ _parent_mismatch := {
 }
 
 # MODEL "Administration": creating a child org respects the depth and size limits.
-_create_limits := _depth_reason(count(graph.acting_path) + 1) if {
-	count(graph.acting_path) + 1 > facts.settings.maxDepth
+_create_limits := _depth_reason(count(slice.acting_path) + 1) if {
+	count(slice.acting_path) + 1 > facts.settings.maxDepth
 } else := _size_reason(_tree_size + 1) if {
 	_tree_size + 1 > facts.settings.maxOrgs
 }
@@ -73,7 +73,7 @@ _new_parent := p if {
 
 # README admin org.reparent: subtree {height, size} of the moved org.
 _subtree := s if {
-	s := graph.graph.subtree
+	s := slice.raw.subtree
 	is_object(s)
 } else := {}
 
@@ -85,29 +85,29 @@ _subtree_size := _number(object.get(_subtree, "size", 1), 1)
 
 # README admin org.reparent: targetTree.size of the new parent's tree.
 _target_tree_size := n if {
-	n := graph.graph.targetTree.size
+	n := slice.raw.targetTree.size
 	is_number(n)
 } else := 0
 
 # MODEL Entities: trees stay disjoint and acyclic within the limits when staff re-parent an org.
 _reparent_invariant := status.unknown_org(_new_parent) if {
 	_new_parent != null
-	not graph.orgs[_new_parent]
+	not slice.orgs[_new_parent]
 } else := {
-	"code": "cycle", "org": graph.org_id, "parent": _new_parent,
-	"message": concat("", ["org ", _new_parent, " is ", graph.org_id, " or one of its descendants"]),
+	"code": "cycle", "org": slice.org_id, "parent": _new_parent,
+	"message": concat("", ["org ", _new_parent, " is ", slice.org_id, " or one of its descendants"]),
 } if {
 	_new_parent != null
-	graph.org_id in graph.orgs[_new_parent].path
-} else := _depth_reason(count(graph.orgs[_new_parent].path) + _subtree_height) if {
+	slice.org_id in slice.orgs[_new_parent].path
+} else := _depth_reason(count(slice.orgs[_new_parent].path) + _subtree_height) if {
 	_new_parent != null
-	count(graph.orgs[_new_parent].path) + _subtree_height > facts.settings.maxDepth
+	count(slice.orgs[_new_parent].path) + _subtree_height > facts.settings.maxDepth
 } else := _depth_reason(_subtree_height) if {
 	_new_parent == null
 	_subtree_height > facts.settings.maxDepth
 } else := _size_reason(_target_tree_size + _subtree_size) if {
 	_new_parent != null
-	graph.orgs[_new_parent].path[0] != graph.root
+	slice.orgs[_new_parent].path[0] != slice.root
 	_target_tree_size + _subtree_size > facts.settings.maxOrgs
 }
 
@@ -129,22 +129,22 @@ effects("org.create", true) := {"status": object.get(facts.change, "status", "ac
 # MODEL "Administration": reading an org's tree shows only the orgs the reader may view - staff every org of the
 # subtree; a buyer org and the descendants its org.view_subsidiaries reaches under the path test (an opt-out cuts its
 # subtree off) whose status, and their ancestors' below org, let buyers read them.
-effects("org.tree", true) := {"visibleOrgs": sort([id | some id, _ in graph.orgs; graph.in_subtree(id)])}
+effects("org.tree", true) := {"visibleOrgs": sort([id | some id, _ in slice.orgs; slice.in_subtree(id)])}
 
 effects("org.tree", false) := {"visibleOrgs": sort([id |
-	some id, _ in graph.orgs
+	some id, _ in slice.orgs
 	_tree_visible(id)
 ])}
 
 # An org of the tree a buyer may view: org itself, or a descendant reached under the path test whose path below org
 # holds no org gated for org.view (a tree hides a hidden org's subtree with it).
-_tree_visible(id) if id == graph.org_id
+_tree_visible(id) if id == slice.org_id
 
 _tree_visible(id) if {
-	graph.reached(id)
+	slice.reached(id)
 	count([x |
-		some j, x in graph.orgs[id].path
-		j > graph.acting_depth
+		some j, x in slice.orgs[id].path
+		j > slice.acting_depth
 		status.gate("org.view", x)
 	]) == 0
 }

@@ -7,7 +7,7 @@ package b2b.admin.users
 
 import data.b2b.admin.facts
 import data.b2b.grants
-import data.b2b.graph
+import data.b2b.slice
 import data.b2b.status
 
 # MODEL "Administration": a buyer edits a user's account only when it manages every org that user belongs to, in
@@ -30,8 +30,8 @@ guard("user.view") := {
 
 # MODEL "Administration": never in a sibling or another tree.
 _outside(code) := {
-	"code": "outside_scope", "permission": code, "org": graph.org_id,
-	"message": concat("", ["the user has memberships outside the ", code, " scope of ", graph.org_id]),
+	"code": "outside_scope", "permission": code, "org": slice.org_id,
+	"message": concat("", ["the user has memberships outside the ", code, " scope of ", slice.org_id]),
 }
 
 # Editing a user: all of its memberships within scope.
@@ -77,6 +77,6 @@ default account_editable := false
 account_editable if {
 	is_object(facts.target.user)
 	count(grants.entries("user.manage")) > 0
-	not status.gate("user.manage", graph.org_id)
+	not status.gate("user.manage", slice.org_id)
 	_all_target_orgs_in_scope("user.manage")
 }

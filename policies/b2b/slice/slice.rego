@@ -4,12 +4,12 @@
 #   Reading the one-tree slice the sidecar sends (README "The input contract"):
 #   the subject, the acting org, org paths, the memberships on the acting path and the path test.
 #   Nothing here iterates the whole slice: ancestry is read from each org's `path`.
-package b2b.graph
+package b2b.slice
 
 # METADATA
-# title: Graph
-# description: The slice (`input.graph`), or an empty object.
-graph := g if {
+# title: Raw slice
+# description: The slice as sent (`input.graph`), or an empty object.
+raw := g if {
 	g := input.graph
 	is_object(g)
 } else := {}
@@ -18,7 +18,7 @@ graph := g if {
 # title: Orgs
 # description: The orgs of the slice keyed by id; an id missing here is unknown.
 orgs := o if {
-	o := graph.orgs
+	o := raw.orgs
 	is_object(o)
 } else := {}
 
@@ -53,7 +53,7 @@ is_staff := subject_kind == "staff"
 # description: The subject's user record when the subject is a known user (MODEL Entities, User).
 user := u if {
 	subject_kind == "user"
-	u := graph.user
+	u := raw.user
 	is_object(u)
 	u.id == subject_id
 }
@@ -63,7 +63,7 @@ user := u if {
 # description: The subject's staff record when the subject is known staff.
 staff := s if {
 	is_staff
-	s := graph.staff
+	s := raw.staff
 	is_object(s)
 	s.id == subject_id
 }
@@ -97,7 +97,7 @@ root := acting_path[0]
 # title: Tree settings
 # description: MODEL Entities - the top-level org carries `overLimit` (approval by default, or deny).
 over_limit := o if {
-	o := graph.tree.overLimit
+	o := raw.tree.overLimit
 	o in {"approval", "deny"}
 } else := "approval"
 
@@ -199,9 +199,9 @@ memberships := [m |
 	m := {"org": raw.org, "index": i, "inheritable": _inheritable(raw), "roles": _roles_of(raw), "limits": _limits_of(raw)}
 ]
 
-# README input contract: graph.memberships is the subject's memberships.
+# README input contract: raw.memberships is the subject's memberships.
 _raw_memberships := ms if {
-	ms := graph.memberships
+	ms := raw.memberships
 	is_array(ms)
 } else := []
 
@@ -222,8 +222,8 @@ else := {}
 
 # METADATA
 # title: Role definition
-# description: A role by key - the slice's custom role (`graph.roles`) overrides the built-in template of the same key.
+# description: A role by key - the slice's custom role (`raw.roles`) overrides the built-in template of the same key.
 role_def(key) := r if {
-	r := graph.roles[key]
+	r := raw.roles[key]
 	is_object(r)
 } else := data.b2b.templates.roles[key]
