@@ -36,7 +36,15 @@ _op := o if {
 } else := ""
 
 # Operations that land in an existing org (README operations table).
-_org_operations := {"org.update", "org.reparent", "org.view", "org.tree", "membership.put", "membership.delete", "membership.list"}
+_org_operations := {
+	"org.update",
+	"org.reparent",
+	"org.view",
+	"org.tree",
+	"membership.put",
+	"membership.delete",
+	"membership.list",
+}
 
 # MODEL "Administration": the code a buyer needs in `org`, at level 2 (that org) or 3 (and its subtree), per operation.
 _buyer_code := {

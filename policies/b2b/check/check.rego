@@ -20,7 +20,8 @@ decision := decide_item(input)
 
 # METADATA
 # title: Decide one check
-# description: The decision for one `{action, resource?}` item (the check input itself, or an item of a batch's `checks`).
+# description: |
+#   The decision for one `{action, resource?}` item (the check input itself, or an item of a batch's `checks`).
 decide_item(item) := decide(_get(item, "action"), _get(item, "resource"))
 
 # METADATA
@@ -57,7 +58,10 @@ item_key(item) := [action, object.get(r, "org", null), b == s, object.get(r, "ow
 	action := object.get(item, "action", null)
 	b := object.get(r, "buyer", null)
 	s := _subject
-} else := array.concat([action, object.get(r, "org", null), b == s, object.get(r, "owner", null) == s, b == null], figures) if {
+} else := array.concat(
+	[action, object.get(r, "org", null), b == s, object.get(r, "owner", null) == s, b == null],
+	figures,
+) if {
 	is_object(item)
 	r := object.get(item, "resource", null)
 	is_object(r)
@@ -172,7 +176,9 @@ _reached(code, res, es, need) := _covered(code, res, es, need, [e | some e in es
 
 # METADATA
 # title: Landing org
-# description: MODEL "Status" - the gate applies to the org the action lands in - the resource's org where a resource is given, else the acting org.
+# description: |
+#   MODEL "Status" - the gate applies to the org the action lands in - the resource's org where a resource is given,
+#   else the acting org.
 landing(res) := res.org if res != null
 
 else := slice.org_id
@@ -235,7 +241,10 @@ _outside(res) := {
 	not slice.in_subtree(res.org)
 } else := {
 	"code": "outside_scope", "org": res.org,
-	"message": concat("", ["org ", res.org, " is below an org of ", slice.org_id, "'s subtree that does not inherit roles"]),
+	"message": concat(
+		"",
+		["org ", res.org, " is below an org of ", slice.org_id, "'s subtree that does not inherit roles"],
+	),
 }
 
 # MODEL "Levels": the code is held, but at no level covering the resource.
@@ -306,7 +315,10 @@ _over(limits, attrs) := {"limit": "maxOrderTotal", "max": limits.maxOrderTotal, 
 	is_number(limits.maxOrderTotal)
 	_num(attrs, "total") > limits.maxOrderTotal
 } else := {
-	"limit": "periodBudget", "amount": limits.periodBudget.amount, "period": _default(_get(limits.periodBudget, "period"), null),
+	"limit": "periodBudget", "amount": limits.periodBudget.amount, "period": _default(
+		_get(limits.periodBudget, "period"),
+		null,
+	),
 	"spentInPeriod": _num(attrs, "spentInPeriod"), "total": _num(attrs, "total"),
 } if {
 	is_number(limits.periodBudget.amount)
@@ -332,7 +344,11 @@ _within(e, code) := {
 }
 
 # API: an unknown action code is a distinct reason (the HTTP layer answers 400).
-_unknown_action(action) := {"code": "unknown_action", "action": action, "message": concat("", ["unknown action ", _str(action)])}
+_unknown_action(action) := {
+	"code": "unknown_action",
+	"action": action,
+	"message": concat("", ["unknown action ", _str(action)]),
+}
 
 # Printable form of a possibly missing id.
 _str(x) := x if is_string(x)

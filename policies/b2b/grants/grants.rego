@@ -137,7 +137,16 @@ entries(code) := array.concat(
 # METADATA
 # title: Entries for a code, as objects
 # description: The grants of one code in the acting org, each as {role, org, via, rank, dist, m, code, level}.
-for_code(code) := [{"role": e[2], "org": e[5], "via": e[6], "rank": e[0], "dist": e[1], "m": e[3], "code": code, "level": e[4]} |
+for_code(code) := [{
+	"role": e[2],
+	"org": e[5],
+	"via": e[6],
+	"rank": e[0],
+	"dist": e[1],
+	"m": e[3],
+	"code": code,
+	"level": e[4],
+} |
 	some e in entries(code)
 ]
 
@@ -167,14 +176,17 @@ max_level(code) := max([e[4] | some e in entries(code)])
 
 # METADATA
 # title: Best entry
-# description: The grant that explains a permission - direct before inherited before level-3 reach, nearest org first, then role key.
+# description: |
+#   The grant that explains a permission - direct before inherited before level-3 reach, nearest org first, then role
+#   key.
 best(es) := [e | some e in es; [e.rank, e.dist, e.role, e.m] == k][0] if {
 	k := min([[x.rank, x.dist, x.role, x.m] | some x in es])
 }
 
 # METADATA
 # title: How
-# description: The allow reason naming how a permission is held (direct_role, inherited_role, level3_reach) with role and org.
+# description: |
+#   The allow reason naming how a permission is held (direct_role, inherited_role, level3_reach) with role and org.
 how(e) := held_reason(e.via, e.role, e.org, e.code, e.level)
 
 # METADATA
@@ -202,7 +214,9 @@ held_reason(via, role, org, code, level) := {
 
 # METADATA
 # title: Limits of an entry
-# description: MODEL Membership - the limits of the grant behind an entry tuple, the membership's overriding the role's field by field.
+# description: |
+#   MODEL Membership - the limits of the grant behind an entry tuple, the membership's overriding the role's field by
+#   field.
 limits(e) := object.union(role_limits(e[2]), slice.memberships[e[3]].limits)
 
 # METADATA

@@ -48,7 +48,11 @@ _visible(1) := {"kind": "conditional", "scope": {"orgs": [], "ownOrgs": [slice.o
 _visible(2) := {"kind": "conditional", "scope": {"orgs": [slice.org_id], "ownOrgs": []}, "reasons": _why(2)}
 
 # MODEL "Orders" level 3; Elastic Path account purchases over the subtree, BigCommerce company and subsidiaries.
-_visible(3) := {"kind": "conditional", "scope": {"orgs": sorted_ids(array.concat([slice.org_id], _subtree)), "ownOrgs": []}, "reasons": _why(3)}
+_visible(3) := {
+	"kind": "conditional",
+	"scope": {"orgs": sorted_ids(array.concat([slice.org_id], _subtree)), "ownOrgs": []},
+	"reasons": _why(3),
+}
 
 # MODEL "Orders" level 3: descendants reached under the path test whose status still allows reads - one pass over
 # the slice reading each org's path and status from its record (`slice.reached`, `status.readable`), with the
@@ -86,7 +90,8 @@ _cut(p, d, cuts) if {
 	cuts[x]
 }
 
-# A status among the catalog's readable ones; any other (unknown, or not a string) goes through `status.readable_status`.
+# A status among the catalog's readable ones; any other (unknown, or not a string) goes through
+# `status.readable_status`.
 _readable(v, readable) if {
 	readable[v]
 } else if {
@@ -101,7 +106,10 @@ _readable(v, readable) if {
 #   the same sorted list (ranges [pivot, next pivot) partition the ids).
 sorted_ids(ids) := sort(ids) if {
 	count(ids) <= 64
-} else := array.flatten(array.concat(array.concat([sort([x | some x in ids; x < first])], mids), [sort([x | some x in ids; x >= last])])) if {
+} else := array.flatten(array.concat(
+	array.concat([sort([x | some x in ids; x < first])], mids),
+	[sort([x | some x in ids; x >= last])],
+)) if {
 	n := count(ids)
 	sample := sort({ids[floor((i * n) / 15)] | some i in numbers.range(0, 14)})
 	count(sample) == 15

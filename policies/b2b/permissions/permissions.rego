@@ -63,7 +63,9 @@ _gated := [] if {
 
 # MODEL Entities, Staff: staff roles cover codes everywhere, at the highest level, whatever the org's status.
 _staff := {
-	"roles": [{"key": key, "from": "staff", "via": "staff"} | some key in sort({k | some k in grants.staff_roles; data.b2b.catalog.staffRoles[k]})],
+	"roles": [{"key": key, "from": "staff", "via": "staff"} |
+		some key in sort({k | some k in grants.staff_roles; data.b2b.catalog.staffRoles[k]})
+	],
 	"permissions": [{"code": code, "level": max(catalog.permissions[code].levels), "from": from} |
 		some code in sort(object.keys(catalog.permissions))
 		from := sort({concat("@", [key, "staff"]) |

@@ -54,7 +54,10 @@ test_success_buyer_holds_code if {
 
 # MODEL "Status": pending (BigCommerce) refuses acting in the org before anything else.
 test_fail_buyer_acting_refused if {
-	inp := object.union(fx.mk("DE", [fx.m("DE", ["buyer"], false)]), {"graph": {"orgs": fx.patch_org("DE", {"status": "pending"})}})
+	inp := object.union(
+		fx.mk("DE", [fx.m("DE", ["buyer"], false)]),
+		{"graph": {"orgs": fx.patch_org("DE", {"status": "pending"})}},
+	)
 	_buyer_of("order.place", "DE") == [{
 		"code": "org_pending", "org": "DE", "status": "pending",
 		"message": "org DE is pending: acting in it is refused",
@@ -63,7 +66,10 @@ test_fail_buyer_acting_refused if {
 
 # MODEL "Status": the gate of the org the action lands in (suspended: no order.place there).
 test_fail_buyer_landing_gate if {
-	inp := object.union(fx.mk("DE", [fx.m("DE", ["org_admin"], true)]), {"graph": {"orgs": fx.patch_org("BER", {"status": "suspended"})}})
+	inp := object.union(
+		fx.mk("DE", [fx.m("DE", ["org_admin"], true)]),
+		{"graph": {"orgs": fx.patch_org("BER", {"status": "suspended"})}},
+	)
 	_buyer_of("order.place", "BER") == [{
 		"code": "org_suspended", "org": "BER", "status": "suspended",
 		"message": "org BER is suspended: order.place is refused",

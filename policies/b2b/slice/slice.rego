@@ -24,7 +24,9 @@ orgs := o if {
 
 # METADATA
 # title: Settings
-# description: Store settings, the sidecar's `input.settings` over the catalog defaults (BigCommerce 5 levels / 500 companies; commercetools buyer-created units).
+# description: |
+#   Store settings, the sidecar's `input.settings` over the catalog defaults (BigCommerce 5 levels / 500 companies;
+#   commercetools buyer-created units).
 settings := object.union(data.b2b.catalog.settings, s) if {
 	s := input.settings
 	is_object(s)
@@ -45,7 +47,9 @@ subject_kind := k if {
 
 # METADATA
 # title: Is staff
-# description: The subject is a seller-side staff member (MODEL Entities, Staff); always defined (true or false), so it is computed once per evaluation.
+# description: |
+#   The subject is a seller-side staff member (MODEL Entities, Staff); always defined (true or false), so it is computed
+#   once per evaluation.
 is_staff := subject_kind == "staff"
 
 # METADATA
@@ -118,10 +122,13 @@ else := "active"
 
 # METADATA
 # title: Inherits roles
-# description: MODEL Entities - does an org accept role assignments cascading from its ancestors (commercetools associateMode ExplicitAndFromParent); default true.
+# description: |
+#   MODEL Entities - does an org accept role assignments cascading from its ancestors (commercetools associateMode
+#   ExplicitAndFromParent); default true.
 inherits(id) if not orgs[id].inheritRoles == false
 
-# MODEL "Who may do what" rule 2: the deepest org on the acting path that opts out of inheritance; ancestors above it cannot reach the acting org.
+# MODEL "Who may do what" rule 2: the deepest org on the acting path that opts out of inheritance; ancestors above it
+# cannot reach the acting org.
 _floor := max(array.concat([0], [i | some i, id in acting_path; i > 0; not inherits(id)]))
 
 # METADATA
@@ -148,7 +155,8 @@ in_subtree(id) if orgs[id].path[acting_depth] == org_id
 # title: Reached from acting org
 # description: |
 #   MODEL "Who may do what", level 3 - the org `id` is a descendant of the acting org reached under the path test
-#   (every org below the acting org down to `id` inherits roles); Elastic Path "purchases of any child account in the subtree".
+#   (every org below the acting org down to `id` inherits roles); Elastic Path "purchases of any child account in the
+#   subtree".
 reached(id) if reached_path(orgs[id].path)
 
 # METADATA
@@ -184,7 +192,8 @@ _any_opt_out := count(opt_outs) > 0
 
 # METADATA
 # title: Same tree
-# description: MODEL Entities - trees are disjoint; an org belongs to the acting tree when its path starts at the acting root.
+# description: |
+#   MODEL Entities - trees are disjoint; an org belongs to the acting tree when its path starts at the acting root.
 same_tree(id) if orgs[id].path[0] == root
 
 # METADATA
@@ -196,7 +205,13 @@ memberships := [m |
 	some raw in _raw_memberships
 	is_object(raw)
 	i := path_index[raw.org]
-	m := {"org": raw.org, "index": i, "inheritable": _inheritable(raw), "roles": _roles_of(raw), "limits": _limits_of(raw)}
+	m := {
+		"org": raw.org,
+		"index": i,
+		"inheritable": _inheritable(raw),
+		"roles": _roles_of(raw),
+		"limits": _limits_of(raw),
+	}
 ]
 
 # README input contract: raw.memberships is the subject's memberships.

@@ -5,11 +5,21 @@ import data.b2b.slice
 
 # settings: BigCommerce defaults (5 levels, 500 companies), commercetools buyer-created units inactive.
 test_success_settings_defaults if {
-	slice.settings == {"maxDepth": 5, "maxOrgs": 500, "buyerOrgStatus": "inactive", "buyerOrgRole": "org_admin"} with input as fx.mk("DE", [])
+	slice.settings == {
+		"maxDepth": 5,
+		"maxOrgs": 500,
+		"buyerOrgStatus": "inactive",
+		"buyerOrgRole": "org_admin",
+	} with input as fx.mk("DE", [])
 }
 
 test_success_settings_override if {
-	slice.settings == {"maxDepth": 3, "maxOrgs": 500, "buyerOrgStatus": "active", "buyerOrgRole": "org_admin"} with input as object.union(fx.mk("DE", []), {"settings": {"maxDepth": 3, "buyerOrgStatus": "active"}})
+	slice.settings == {
+		"maxDepth": 3,
+		"maxOrgs": 500,
+		"buyerOrgStatus": "active",
+		"buyerOrgRole": "org_admin",
+	} with input as object.union(fx.mk("DE", []), {"settings": {"maxDepth": 3, "buyerOrgStatus": "active"}})
 }
 
 test_fail_graph_not_an_object if {
@@ -55,12 +65,21 @@ test_success_over_limit_default_approval if {
 }
 
 test_fail_over_limit_unknown_value_is_approval if {
-	slice.over_limit == "approval" with input as object.union(fx.mk("DE", []), {"graph": {"tree": {"overLimit": "explode"}}})
+	slice.over_limit == "approval" with input as object.union(
+		fx.mk("DE", []),
+		{"graph": {"tree": {"overLimit": "explode"}}},
+	)
 }
 
 test_success_status_default_active if {
-	slice.status_of("DE") == "active" with input as object.union(fx.mk("DE", []), {"graph": {"orgs": {"DE": {"status": null}}}})
-	slice.status_of("DE") == "suspended" with input as object.union(fx.mk("DE", []), {"graph": {"orgs": {"DE": {"status": "suspended"}}}})
+	slice.status_of("DE") == "active" with input as object.union(
+		fx.mk("DE", []),
+		{"graph": {"orgs": {"DE": {"status": null}}}},
+	)
+	slice.status_of("DE") == "suspended" with input as object.union(
+		fx.mk("DE", []),
+		{"graph": {"orgs": {"DE": {"status": "suspended"}}}},
+	)
 }
 
 # MODEL rule 2 path test: every org below the ancestor down to the acting org inherits.
@@ -71,7 +90,8 @@ test_success_reaches_acting_all_inherit if {
 	not slice.reaches_acting(3) with input as fx.mk("BER", [])
 }
 
-# commercetools Explicit: an org that opts out cuts the chain for its whole subtree; its own memberships still flow down.
+# commercetools Explicit: an org that opts out cuts the chain for its whole subtree; its own memberships still flow
+# down.
 test_fail_commercetools_explicit_cuts_chain if {
 	inp := object.union(fx.mk("BER", []), {"graph": {"orgs": fx.patch_org("EU", {"inheritRoles": false})}})
 	not slice.reaches_acting(0) with input as inp
@@ -129,7 +149,16 @@ test_success_memberships_on_path_only_with_defaults if {
 
 test_fail_memberships_not_a_list if {
 	slice.memberships == [] with input as object.union(fx.mk("DE", []), {"graph": {"memberships": "x"}})
-	slice.memberships == [{"org": "DE", "roles": [], "index": 2, "inheritable": true, "limits": {}}] with input as fx.mk("DE", [{"org": "DE", "roles": "buyer", "limits": 3}])
+	slice.memberships == [{
+		"org": "DE",
+		"roles": [],
+		"index": 2,
+		"inheritable": true,
+		"limits": {},
+	}] with input as fx.mk(
+		"DE",
+		[{"org": "DE", "roles": "buyer", "limits": 3}],
+	)
 }
 
 test_success_custom_role_overrides_template if {

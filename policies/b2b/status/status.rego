@@ -35,7 +35,8 @@ _subject_id := id if {
 
 # METADATA
 # title: Unknown org
-# description: The reason for an org id missing from the slice (an unknown subject or org is a deny with a reason, API Decisions).
+# description: |
+#   The reason for an org id missing from the slice (an unknown subject or org is a deny with a reason, API Decisions).
 unknown_org(id) := {"code": "unknown_org", "org": id, "message": concat("", ["org ", _str(id), " is not known"])}
 
 # Printable form of a possibly missing id.

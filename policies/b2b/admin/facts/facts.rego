@@ -57,7 +57,9 @@ target_orgs := o if {
 
 # METADATA
 # title: In scope
-# description: MODEL "Administration" - an org within the scope of `code` held in `org` (level 2 that org; level 3 and its reached subtree).
+# description: |
+#   MODEL "Administration" - an org within the scope of `code` held in `org` (level 2 that org; level 3 and its reached
+#   subtree).
 in_scope(_, o) if o == slice.org_id
 
 in_scope(code, o) if {

@@ -14,7 +14,8 @@ import data.b2b.slice
 
 # METADATA
 # title: Membership invariants
-# description: MODEL Membership - an existing user, 1 to 5 known roles, valid limits, as `[reason]`; undefined when they hold.
+# description: |
+#   MODEL Membership - an existing user, 1 to 5 known roles, valid limits, as `[reason]`; undefined when they hold.
 invariants("membership.put") := [r] if {
 	r := _membership_invariant
 }
@@ -97,7 +98,19 @@ _current_roles := r if {
 # `org` at an equal or higher level (commercetools associate roles; BigCommerce permission levels).
 _escalations(keys, current) := [{
 	"code": "escalation", "role": key, "permission": code, "level": level, "held": _held(code), "current": current,
-	"message": concat("", [_whose(current), key, " grants ", code, " at level ", format_int(level, 10), ", above what the actor holds in ", slice.org_id]),
+	"message": concat(
+		"",
+		[
+			_whose(current),
+			key,
+			" grants ",
+			code,
+			" at level ",
+			format_int(level, 10),
+			", above what the actor holds in ",
+			slice.org_id,
+		],
+	),
 } |
 	some key in keys
 	perms := grants.role_permissions(key)
@@ -140,8 +153,8 @@ _subtree_complete if {
 _cascade_reason(org, into) := {
 	"code": "escalation", "field": "inheritable", "permission": "user.manage", "level": 3, "held": held, "org": org,
 	"message": concat("", [
-		"an inheritable membership at ", slice.org_id, " cascades into ", into, ", beyond the actor's user.manage reach (level ",
-		format_int(held, 10), ": ", slice.org_id, " only)",
+		"an inheritable membership at ", slice.org_id, " cascades into ", into,
+		", beyond the actor's user.manage reach (level ", format_int(held, 10), ": ", slice.org_id, " only)",
 	]),
 } if {
 	held := grants.max_level("user.manage")
@@ -169,7 +182,10 @@ _change_limits := l if {
 } else := {}
 
 # The limits exceeding the actor's, as escalation reasons.
-_limit_excess(code, key, limits, actor) := array.concat(_max_excess(code, key, limits, actor), _budget_excess(code, key, limits, actor))
+_limit_excess(code, key, limits, actor) := array.concat(
+	_max_excess(code, key, limits, actor),
+	_budget_excess(code, key, limits, actor),
+)
 
 _max_excess(code, key, limits, actor) := [] if {
 	some a in actor
@@ -177,7 +193,10 @@ _max_excess(code, key, limits, actor) := [] if {
 } else := [{
 	"code": "escalation", "field": "limits.maxOrderTotal", "role": key, "permission": code,
 	"value": _max_of(limits), "held": _highest_max(actor),
-	"message": concat("", ["the maxOrderTotal of role ", key, " would exceed the actor's own ", code, " limit in ", slice.org_id]),
+	"message": concat(
+		"",
+		["the maxOrderTotal of role ", key, " would exceed the actor's own ", code, " limit in ", slice.org_id],
+	),
 }]
 
 # An actor grant without a numeric maxOrderTotal is unlimited; else the target's must be a number at most the actor's.
@@ -206,7 +225,10 @@ _budget_excess(code, key, limits, actor) := [] if {
 } else := [{
 	"code": "escalation", "field": "limits.periodBudget", "role": key, "permission": code,
 	"value": _budget_of(limits), "held": sort({a.periodBudget | some a in actor}),
-	"message": concat("", ["the periodBudget of role ", key, " would exceed the actor's own ", code, " budget in ", slice.org_id]),
+	"message": concat(
+		"",
+		["the periodBudget of role ", key, " would exceed the actor's own ", code, " budget in ", slice.org_id],
+	),
 }]
 
 # An actor grant without a numeric periodBudget amount is unlimited; else the target's amount must be a number at most
