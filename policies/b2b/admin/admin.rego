@@ -27,13 +27,27 @@ import data.b2b.status
 #   (role count, unknown role, limits, role validation), then the self-service guards (self-promotion,
 #   assignableByBuyers, escalation over the new and the current roles, scope over the target user's orgs).
 # entrypoint: true
-decision := _decide(_op)
+decision := _deny([{
+	"code": "unknown_action", "operation": _op,
+	"message": concat("", ["unknown operation ", _op]),
+}]) if {
+	not _op in catalog.adminOperations
+} else := _deny(_subject_or_org) if {
+	count(_subject_or_org) > 0
+} else := _deny([status.unknown_org(null)]) if {
+	_op in _org_operations
+	not facts.has_org
+} else := _staff(_op) if {
+	slice.is_staff
+} else := _buyer
 
 # README admin: input.operation.
+default _op := ""
+
 _op := o if {
 	o := input.operation
 	is_string(o)
-} else := ""
+}
 
 # Operations that land in an existing org (README operations table).
 _org_operations := {
@@ -60,24 +74,16 @@ _buyer_code := {
 	"role.list": "role.view",
 }
 
-# MODEL "Administration": refusals in a fixed order, then staff or buyer rules.
-_decide(op) := _deny([{
-	"code": "unknown_action", "operation": op,
-	"message": concat("", ["unknown operation ", op]),
-}]) if {
-	not op in catalog.adminOperations
-} else := _deny(rs) if {
+# MODEL "Administration": the subject's refusal (`refusals`); an unknown org refuses only an operation that names an
+# org (a string `org`; else the operation's own rules apply).
+default _subject_or_org := []
+
+_subject_or_org := rs if {
 	rs := refusals.subject_or_org
 	count(rs) > 0
 	_refusal_applies(rs[0])
-} else := _deny([status.unknown_org(null)]) if {
-	op in _org_operations
-	not facts.has_org
-} else := _staff(op) if {
-	slice.is_staff
-} else := _buyer(op)
+}
 
-# An unknown org refuses only an operation that names an org (a string `org`; else the operation's own rules apply).
 _refusal_applies(r) if r.code != "unknown_org"
 
 _refusal_applies(_) if facts.has_org
@@ -95,9 +101,9 @@ _staff(op) := _deny([{
 
 # MODEL "Administration" (self-service): the operation's code held in org, org status gates, invariants, then guards.
 # AI Commerce Cloud: organization admins add, edit and remove their users; staff-only operations refused.
-_buyer(op) := _deny([facts.staff_only(op, "")]) if {
-	not _buyer_code[op]
-} else := _deny([facts.staff_only(op, "")]) if {
+_buyer := _deny([facts.staff_only(_op, "")]) if {
+	not _buyer_code[_op]
+} else := _deny([facts.staff_only(_op, "")]) if {
 	not facts.has_org
 } else := _allow(
 	[{
@@ -106,47 +112,52 @@ _buyer(op) := _deny([facts.staff_only(op, "")]) if {
 	}],
 	{"visibleOrgs": sort(facts.target_orgs), "accountEditable": users.account_editable, "emailVisible": true},
 ) if {
-	op == "user.view"
+	_op == "user.view"
 	facts.change.id == slice.subject_id
 } else := _deny(rs) if {
-	rs := refusals.buyer(_buyer_code[op], slice.org_id, _buyer_entries)
+	rs := refusals.buyer(_buyer_code[_op], slice.org_id, _buyer_entries)
 	count(rs) > 0
 } else := _deny(rs) if {
-	rs := _invariants(op)
+	rs := _invariants(_op)
 } else := _deny([r]) if {
-	r := _guard(op)
-} else := _allow([grants.how_entry(min(_buyer_entries), _buyer_code[op])], _effects(op, false))
+	r := _guard(_op)
+} else := _allow([grants.how_entry(min(_buyer_entries), _buyer_code[_op])], _effects(_op, false))
 
 # The actor's grants of the operation's code in org (entry tuples, the smallest is the best).
 _buyer_entries := grants.entries(_buyer_code[_op])
 
-# MODEL Entities and "Administration": the invariants of the operation's group (staff and buyers), undefined when they
-# hold.
-_invariants(op) := rs if {
-	rs := orgs.invariants(op)
-} else := rs if {
-	rs := memberships.invariants(op)
-} else := rs if {
-	rs := role_admin.invariants(op)
-}
+# MODEL Entities and "Administration": the invariants of each operation (staff and buyers), undefined when they hold.
+_invariants("org.create") := orgs.create_invariants
 
-# MODEL "Administration": the self-service guard of the operation's group (buyers only), undefined when it passes.
-_guard(op) := r if {
-	r := orgs.guard(op)
-} else := r if {
-	r := memberships.guard(op)
-} else := r if {
-	r := users.guard(op)
-}
+_invariants("org.reparent") := orgs.reparent_invariants
 
-# README admin answer: what the policy decided beyond yes/no, per operation group; `{}` for the others.
-_effects(op, staff) := e if {
-	e := orgs.effects(op, staff)
-} else := e if {
-	e := users.effects(op, staff)
-} else := e if {
-	e := role_admin.effects(op, staff)
-} else := {}
+_invariants("membership.put") := memberships.put_invariants
+
+_invariants("role.put") := role_admin.put_invariants
+
+# MODEL "Administration": the self-service guard of each operation (buyers only), undefined when it passes.
+_guard("org.create") := orgs.create_guard
+
+_guard("org.update") := orgs.update_guard
+
+_guard("membership.put") := memberships.put_guard
+
+_guard("membership.delete") := memberships.delete_guard
+
+_guard("user.put") := users.put_guard
+
+_guard("user.view") := users.view_guard
+
+# README admin answer: what the policy decided beyond yes/no (`staff`: the actor is staff); `{}` for the others.
+default _effects(_, _) := {}
+
+_effects("org.create", staff) := orgs.create_effects(staff)
+
+_effects("org.tree", staff) := orgs.tree_effects(staff)
+
+_effects("user.view", staff) := users.view_effects(staff)
+
+_effects("role.put", _) := role_admin.put_effects
 
 # README admin answer: effects are empty on deny.
 _deny(reasons) := {"decision": "deny", "allow": false, "reasons": reasons, "effects": {}}

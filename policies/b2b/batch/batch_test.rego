@@ -100,15 +100,11 @@ _items := [
 	{"action": "order.explode", "resource": {"org": "EU"}},
 ]
 
-_single(item) := d if {
-	d := check.decision with input as object.union(_limited, item)
-}
-
 test_success_batch_equals_single_checks if {
 	rs := batch.results with input as object.union(_limited, {"checks": _items})
 	count(rs) == count(_items)
 	every i, item in _items {
-		rs[i] == _single(item)
+		rs[i] == check.decision with input as object.union(_limited, item)
 	}
 	{r.decision | some r in rs} == {"allow", "approval_required", "deny"}
 }

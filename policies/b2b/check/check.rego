@@ -50,26 +50,25 @@ decide_normalized(action, res) := _deny([_unknown_action(action)]) if {
 #   carry a numeric limit, the order's `total` and `spentInPeriod` for checkout codes (else no grant can be over a
 #   limit, and nothing else of the resource is read). Items with equal keys get equal decisions: a batch decides each
 #   distinct key once (`decide_key`).
-item_key(item) := [action, object.get(r, "org", null), b == s, object.get(r, "owner", null) == s, b == null] if {
-	not _any_limit
-	is_object(item)
-	r := object.get(item, "resource", null)
-	is_object(r)
-	action := object.get(item, "action", null)
-	b := object.get(r, "buyer", null)
-	s := _subject
-} else := array.concat(
+item_key(item) := _item_key(item, _subject, _any_limit)
+
+# `item_key` with the per-evaluation facts bound once: the subject's id `s`, and whether some grant may carry a
+# numeric limit.
+_item_key(item, s, limited) := _with_figures(
 	[action, object.get(r, "org", null), b == s, object.get(r, "owner", null) == s, b == null],
-	figures,
+	limited, action, r,
 ) if {
 	is_object(item)
 	r := object.get(item, "resource", null)
 	is_object(r)
 	action := object.get(item, "action", null)
 	b := object.get(r, "buyer", null)
-	s := _subject
-	figures := _figures(action, object.get(r, "attributes", null))
 } else := [_get(item, "action")]
+
+# MODEL "Checkout limits": the order's figures matter only where some grant may carry a numeric limit.
+_with_figures(key, false, _, _) := key
+
+_with_figures(key, true, action, r) := array.concat(key, _figures(action, object.get(r, "attributes", null)))
 
 # The order's figures when they matter (a checkout code, and some grant of the subject may carry a numeric limit).
 _figures(action, attributes) := [_num(a, "total"), _num(a, "spentInPeriod")] if {
@@ -83,12 +82,14 @@ _object(x) := x if is_object(x)
 else := {}
 
 # The subject's id, or null.
-_subject := s if {
-	s := slice.subject_id
-} else := null
+default _subject := null
+
+_subject := slice.subject_id
 
 # Some membership on the acting path, or some role it references, carries a numeric limit (a superset of the grants'
 # limits, computed once per evaluation).
+default _any_limit := false
+
 _any_limit if {
 	some m in slice.memberships
 	_numeric_limit(m.limits)
@@ -96,7 +97,7 @@ _any_limit if {
 	some m in slice.memberships
 	some key in m.roles
 	_numeric_limit(grants.role_limits(key))
-} else := false
+}
 
 # MODEL Role limits that `_over` can exceed.
 _numeric_limit(limits) if is_number(limits.maxOrderTotal)
@@ -216,14 +217,16 @@ _staff(code) := _allow([grants.staff_reason(key)]) if {
 #   3 a descendant reached under the path test; no resource - any level. Undefined outside the acting org's reach.
 needed_level(res) := 1 if {
 	res == null
-} else := 1 if {
-	res.org == slice.org_id
-	res.buyer == slice.subject_id
-} else := 2 if {
+} else := _acting_level(object.get(res, "buyer", null) == slice.subject_id) if {
 	res.org == slice.org_id
 } else := 3 if {
 	slice.reached(res.org)
 }
+
+# MODEL "Who may do what": in the acting org, level 1 for one's own resource, else level 2.
+_acting_level(true) := 1
+
+_acting_level(false) := 2
 
 # MODEL "Levels": the entries covering the needed level; checkout codes go through the limits, else the best grant
 # (the smallest tuple) explains the allow.

@@ -10,7 +10,10 @@ import data.b2b.roles
 import data.b2b.slice
 
 # Role keys referenced by the subject's memberships on the acting path.
-_keys := {key | some m in slice.memberships; some key in m.roles}
+_keys contains key if {
+	some m in slice.memberships
+	some key in m.roles
+}
 
 # METADATA
 # title: Role permissions
@@ -24,9 +27,9 @@ role_perms[key] := _perms(key) if {
 
 # Built-in templates are canonical with one entry per code (checked by the templates tests): read from their index
 # `data.b2b.templates.levels` ({code: level} per template).
-_perms(key) := data.b2b.templates.levels[key] if {
-	not _custom[key]
-} else := _custom[key]
+_perms(key) := p if {
+	p := _custom[key]
+} else := data.b2b.templates.levels[key]
 
 # METADATA
 # title: Permissions of any role
@@ -230,10 +233,13 @@ role_limits(key) := l if {
 # METADATA
 # title: Staff roles
 # description: The staff subject's role keys (MODEL Entities, Staff).
+# scope: document
+default staff_roles := []
+
 staff_roles := r if {
 	r := slice.staff.roles
 	is_array(r)
-} else := []
+}
 
 # METADATA
 # title: Staff role covering a code

@@ -106,14 +106,15 @@ _readable(v, readable) if {
 #   the same sorted list (ranges [pivot, next pivot) partition the ids).
 sorted_ids(ids) := sort(ids) if {
 	count(ids) <= 64
-} else := array.flatten(array.concat(
-	array.concat([sort([x | some x in ids; x < first])], mids),
-	[sort([x | some x in ids; x >= last])],
-)) if {
+} else := array.flatten([
+	sort([x | some x in ids; x < first]),
+	array.flatten(mids),
+	sort([x | some x in ids; x >= last]),
+]) if {
 	n := count(ids)
 	sample := sort({ids[floor((i * n) / 15)] | some i in numbers.range(0, 14)})
 	count(sample) == 15
-	pivots := [sample[j] | some j in [2, 5, 8, 11]]
+	pivots := [sample[2], sample[5], sample[8], sample[11]]
 	first := pivots[0]
 	last := pivots[3]
 	mids := [sort([x | some x in ids; x >= lo; x < hi]) | some i, lo in pivots; hi := pivots[i + 1]]

@@ -31,9 +31,9 @@ effective := _refused(refusals.subject_or_org) if {
 }
 
 # API: orgStatus of the acting org, null when the org is unknown.
-_org_status := slice.status_of(slice.org_id) if slice.acting
+default _org_status := null
 
-else := null
+_org_status := slice.status_of(slice.org_id) if slice.acting
 
 # Nothing is effective for an unknown or disabled subject, or an unknown org (`[reason]`).
 _refused(rs) := {"roles": [], "permissions": [], "orgStatus": _org_status, "gated": [], "reasons": rs}
@@ -64,7 +64,7 @@ _gated := [] if {
 # MODEL Entities, Staff: staff roles cover codes everywhere, at the highest level, whatever the org's status.
 _staff := {
 	"roles": [{"key": key, "from": "staff", "via": "staff"} |
-		some key in sort({k | some k in grants.staff_roles; data.b2b.catalog.staffRoles[k]})
+		some key in sort({k | some k in grants.staff_roles; catalog.staffRoles[k]})
 	],
 	"permissions": [{"code": code, "level": max(catalog.permissions[code].levels), "from": from} |
 		some code in sort(object.keys(catalog.permissions))
@@ -80,6 +80,6 @@ _staff := {
 }
 
 # MODEL Entities, Staff: the codes a staff role covers.
-_staff_has(key, _) if data.b2b.catalog.staffRoles[key].all == true
+_staff_has(key, _) if catalog.staffRoles[key].all == true
 
-_staff_has(key, code) if code in data.b2b.catalog.staffRoles[key].codes
+_staff_has(key, code) if code in catalog.staffRoles[key].codes

@@ -16,14 +16,14 @@ import data.b2b.status
 # METADATA
 # title: Subject or org refusal
 # description: The refusal of the subject (unknown, disabled) or of the acting org (unknown), as `[]` or `[reason]`.
-subject_or_org := [] if {
-	slice.user.status == "active"
-	slice.acting
-} else := [r] if {
+# scope: document
+default subject_or_org := []
+
+subject_or_org := [r] if {
 	r := status.subject_refusal
 } else := [r] if {
 	r := status.org_refusal
-} else := []
+}
 
 # METADATA
 # title: Buyer refusal
@@ -53,9 +53,12 @@ buyer_any := acting if {
 # METADATA
 # title: Acting refusal
 # description: MODEL "Status" - the acting org's status refusing acting in it (pending, rejected, disabled), or none.
+# scope: document
+default acting := []
+
 acting := [r] if {
 	r := status.acting_refusal
-} else := []
+}
 
 # METADATA
 # title: Association refusal
@@ -75,9 +78,11 @@ _open_at(id) if {
 	_acting_open
 }
 
+default _acting_open := false
+
 _acting_open if {
 	status.open(slice.status_of(slice.org_id))
-} else := false
+}
 
 # METADATA
 # title: Not associated

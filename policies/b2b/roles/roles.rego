@@ -104,9 +104,9 @@ _limit_error(field, message) := {"code": "invalid_limits", "field": field, "mess
 validation := validate(_input_role)
 
 # README: the role to validate is input.role.
-_input_role := input.role if input.role
+default _input_role := null
 
-else := null
+_input_role := input.role
 
 # METADATA
 # title: Validate
@@ -117,10 +117,10 @@ validate(role) := {
 	"role": _normalized(role),
 } if {
 	is_object(role)
-	errs := array.concat(
-		array.concat(_key_errors(role), _permission_errors(role)),
-		array.concat(_checkout_errors(role), array.concat(_assignable_errors(role), limit_errors(role, "limits"))),
-	)
+	errs := array.flatten([
+		_key_errors(role), _permission_errors(role), _checkout_errors(role), _assignable_errors(role),
+		limit_errors(role, "limits"),
+	])
 } else := {
 	"valid": false,
 	"errors": [{"code": "invalid_role", "field": "role", "message": "a role must be an object"}],

@@ -9,18 +9,24 @@ package b2b.slice
 # METADATA
 # title: Raw slice
 # description: The slice as sent (`input.graph`), or an empty object.
+# scope: document
+default raw := {}
+
 raw := g if {
 	g := input.graph
 	is_object(g)
-} else := {}
+}
 
 # METADATA
 # title: Orgs
 # description: The orgs of the slice keyed by id; an id missing here is unknown.
+# scope: document
+default orgs := {}
+
 orgs := o if {
 	o := raw.orgs
 	is_object(o)
-} else := {}
+}
 
 # METADATA
 # title: Settings
@@ -40,17 +46,23 @@ subject_id := input.subject.id
 # METADATA
 # title: Subject kind
 # description: "`user` (default) or `staff`."
+# scope: document
+default subject_kind := "user"
+
 subject_kind := k if {
 	k := input.subject.kind
 	is_string(k)
-} else := "user"
+}
 
 # METADATA
 # title: Is staff
 # description: |
 #   The subject is a seller-side staff member (MODEL Entities, Staff); always defined (true or false), so it is computed
 #   once per evaluation.
-is_staff := subject_kind == "staff"
+# scope: document
+default is_staff := false
+
+is_staff if subject_kind == "staff"
 
 # METADATA
 # title: User
@@ -100,10 +112,13 @@ root := acting_path[0]
 # METADATA
 # title: Tree settings
 # description: MODEL Entities - the top-level org carries `overLimit` (approval by default, or deny).
+# scope: document
+default over_limit := "approval"
+
 over_limit := o if {
 	o := raw.tree.overLimit
 	o in {"approval", "deny"}
-} else := "approval"
+}
 
 # METADATA
 # title: Org status
@@ -176,19 +191,29 @@ _path_len := count(acting_path)
 # MODEL rule 3 path test below the acting org: an org that opts out of inheritance stops the reach
 # (the path is only scanned when the slice holds an opt-out at all).
 _cut_below_acting(p) if {
-	_any_opt_out
+	[d, cuts] := _cut_facts
 	some j, x in p
-	j > acting_depth
-	x in opt_outs
+	j > d
+	x in cuts
 }
+
+# The acting depth and the opt-outs, when the slice holds any (always defined, so computed once per evaluation).
+default _cut_facts := []
+
+_cut_facts := [acting_depth, opt_outs] if _any_opt_out
 
 # METADATA
 # title: Opt-outs
 # description: The orgs of the slice that opt out of inheritance (`inheritRoles` false), once per evaluation.
-opt_outs := {id | some id, o in orgs; o.inheritRoles == false}
+opt_outs contains id if {
+	some id, o in orgs
+	o.inheritRoles == false
+}
 
 # Some org of the slice opts out of inheritance.
-_any_opt_out := count(opt_outs) > 0
+default _any_opt_out := false
+
+_any_opt_out if count(opt_outs) > 0
 
 # METADATA
 # title: Same tree
@@ -215,10 +240,12 @@ memberships := [m |
 ]
 
 # README input contract: raw.memberships is the subject's memberships.
+default _raw_memberships := []
+
 _raw_memberships := ms if {
 	ms := raw.memberships
 	is_array(ms)
-} else := []
+}
 
 # API import defaults - `inheritable` true (commercetools "Children will inherit" on by default).
 _inheritable(m) := false if m.inheritable == false

@@ -28,10 +28,12 @@ subject_refusal := {
 }
 
 # The subject id as given (for reasons).
+default _subject_id := ""
+
 _subject_id := id if {
 	id := slice.subject_id
 	is_string(id)
-} else := ""
+}
 
 # METADATA
 # title: Unknown org
@@ -119,6 +121,7 @@ readable(id) if not gate("order.view", id)
 # description: |
 #   `readable` for a status rather than an org - the order scope tests every org of a subtree against a set computed
 #   once per evaluation (a status the catalog does not know is gated like disabled, as in `gate`).
+# scope: document
 readable_status(s) if s in readable_statuses
 
 readable_status(s) if {
@@ -129,4 +132,7 @@ readable_status(s) if {
 # METADATA
 # title: Readable statuses
 # description: The catalog's statuses whose gate lets buyers read orders, once per evaluation.
-readable_statuses := {s | some s, g in catalog.statusGates; not _refusal("order.view", "", s, g)}
+readable_statuses contains s if {
+	some s, g in catalog.statusGates
+	not _refusal("order.view", "", s, g)
+}

@@ -11,18 +11,24 @@ import data.b2b.slice
 # METADATA
 # title: Change
 # description: README admin - `input.change`, or an empty object.
+# scope: document
+default change := {}
+
 change := c if {
 	c := input.change
 	is_object(c)
-} else := {}
+}
 
 # METADATA
 # title: Target
 # description: README admin - `slice.target` (the target user and its current membership or orgs), or an empty object.
+# scope: document
+default target := {}
+
 target := t if {
 	t := slice.raw.target
 	is_object(t)
-} else := {}
+}
 
 # METADATA
 # title: Has org
@@ -50,16 +56,20 @@ settings := slice.settings
 # METADATA
 # title: Target orgs
 # description: README admin user.put/user.view - `target.orgs`, the target user's orgs store-wide.
+# scope: document
+default target_orgs := []
+
 target_orgs := o if {
 	o := target.orgs
 	is_array(o)
-} else := []
+}
 
 # METADATA
 # title: In scope
 # description: |
 #   MODEL "Administration" - an org within the scope of `code` held in `org` (level 2 that org; level 3 and its reached
 #   subtree).
+# scope: document
 in_scope(_, o) if o == slice.org_id
 
 in_scope(code, o) if {

@@ -13,18 +13,18 @@ import data.b2b.roles
 import data.b2b.slice
 
 # METADATA
-# title: Membership invariants
+# title: Put invariants
 # description: |
 #   MODEL Membership - an existing user, 1 to 5 known roles, valid limits, as `[reason]`; undefined when they hold.
-invariants("membership.put") := [r] if {
-	r := _membership_invariant
-}
+put_invariants := [_membership_invariant]
 
 # The roles of a membership change.
+default _change_roles := []
+
 _change_roles := r if {
 	r := facts.change.roles
 	is_array(r)
-} else := []
+}
 
 # MODEL Membership: 1 to 5 known roles (commercetools "up to 5 roles"), valid limits, an existing user.
 _membership_invariant := {
@@ -61,8 +61,12 @@ _key_str(k) := k if is_string(k)
 
 else := "(not a string)"
 
-# MODEL "Administration": nobody raises their own roles.
-guard("membership.put") := {
+# METADATA
+# title: Put guard
+# description: |
+#   MODEL "Administration" - nobody raises their own roles; only roles assignable by buyers; no escalation over the
+#   new and the current roles, the cascade of an inheritable membership or its limits.
+put_guard := {
 	"code": "self_promotion", "user": slice.subject_id,
 	"message": "nobody changes their own membership",
 } if {
@@ -76,23 +80,24 @@ guard("membership.put") := {
 	r := _escalations(_change_roles, false)[0]
 } else := r if {
 	r := _escalations(_current_roles, true)[0]
-} else := r if {
+} else := _cascade_escalation if {
 	_change_inheritable
-	r := _cascade_escalation
 } else := r if {
 	r := _limit_escalations[0]
 }
 
-# MODEL "Administration": removing a membership needs covering the target's current roles.
-guard("membership.delete") := r if {
-	r := _escalations(_current_roles, true)[0]
-}
+# METADATA
+# title: Delete guard
+# description: MODEL "Administration" - removing a membership needs covering the target's current roles.
+delete_guard := _escalations(_current_roles, true)[0]
 
 # MODEL "Administration": the target's current roles at org, to be covered to edit or remove them.
+default _current_roles := []
+
 _current_roles := r if {
 	r := facts.target.membership.roles
 	is_array(r)
-} else := []
+}
 
 # MODEL "Administration": no privilege escalation - every permission of every role must be held by the actor in
 # `org` at an equal or higher level (commercetools associate roles; BigCommerce permission levels).
@@ -176,10 +181,12 @@ _limit_escalations := [r |
 ]
 
 # The membership's limits as written (absent or null - none; invalid limits are refused before).
+default _change_limits := {}
+
 _change_limits := l if {
 	l := facts.change.limits
 	is_object(l)
-} else := {}
+}
 
 # The limits exceeding the actor's, as escalation reasons.
 _limit_excess(code, key, limits, actor) := array.concat(

@@ -11,20 +11,22 @@ import data.b2b.slice
 import data.b2b.status
 
 # METADATA
-# title: Org invariants
+# title: Create invariants
 # description: |
-#   MODEL Entities - the tree invariants of `org.create` (the parent is the org of the request, depth and size limits)
-#   and `org.reparent` (a known new parent, no cycle, depth and size limits), as `[reason]`; undefined when they hold.
-invariants("org.create") := [_parent_mismatch] if {
+#   MODEL Entities - `org.create` lands under the org of the request, within the depth and size limits, as
+#   `[reason]`; undefined when they hold.
+create_invariants := [_parent_mismatch] if {
 	not _parent_matches
-} else := [r] if {
+} else := [_create_limits] if {
 	facts.has_org
-	r := _create_limits
 }
 
-invariants("org.reparent") := [r] if {
-	r := _reparent_invariant
-}
+# METADATA
+# title: Reparent invariants
+# description: |
+#   MODEL Entities - `org.reparent` under a known new parent, without a cycle, within the depth and size limits, as
+#   `[reason]`; undefined when they hold.
+reparent_invariants := [_reparent_invariant]
 
 # A numeric fact, or its default.
 _number(x, d) := x if is_number(x)
@@ -32,10 +34,12 @@ _number(x, d) := x if is_number(x)
 else := d
 
 # README admin: tree.size of the parent's tree.
+default _tree_size := 0
+
 _tree_size := n if {
 	n := slice.raw.tree.size
 	is_number(n)
-} else := 0
+}
 
 # MODEL Entities: at most maxDepth levels (BigCommerce 5 layers).
 _depth_reason(depth) := {
@@ -51,10 +55,15 @@ _size_reason(size) := {
 
 # README admin org.create: the org lands under `org` (absent for a top-level org), where the actor's grants and the
 # tree limits are evaluated, so `change.parent` must name the same org.
-_parent_matches if _new_parent == object.get(input, "org", null)
+_parent_matches if _new_parent == _request_org
+
+# README admin: the org of the request (absent for a top-level org.create).
+default _request_org := null
+
+_request_org := input.org
 
 _parent_mismatch := {
-	"code": "parent_mismatch", "org": object.get(input, "org", null), "parent": _new_parent,
+	"code": "parent_mismatch", "org": _request_org, "parent": _new_parent,
 	"message": "org.create lands in its parent: change.parent must be the org of the request",
 }
 
@@ -66,16 +75,20 @@ _create_limits := _depth_reason(count(slice.acting_path) + 1) if {
 }
 
 # README admin org.reparent: change.parent, null for a new top-level org.
+default _new_parent := null
+
 _new_parent := p if {
 	p := facts.change.parent
 	is_string(p)
-} else := null
+}
 
 # README admin org.reparent: subtree {height, size} of the moved org.
+default _subtree := {}
+
 _subtree := s if {
 	s := slice.raw.subtree
 	is_object(s)
-} else := {}
+}
 
 # Height of the moved subtree (1 = a leaf).
 _subtree_height := _number(object.get(_subtree, "height", 1), 1)
@@ -84,10 +97,12 @@ _subtree_height := _number(object.get(_subtree, "height", 1), 1)
 _subtree_size := _number(object.get(_subtree, "size", 1), 1)
 
 # README admin org.reparent: targetTree.size of the new parent's tree.
+default _target_tree_size := 0
+
 _target_tree_size := n if {
 	n := slice.raw.targetTree.size
 	is_number(n)
-} else := 0
+}
 
 # MODEL Entities: trees stay disjoint and acyclic within the limits when staff re-parent an org.
 _reparent_invariant := status.unknown_org(_new_parent) if {
@@ -111,27 +126,42 @@ _reparent_invariant := status.unknown_org(_new_parent) if {
 	_target_tree_size + _subtree_size > facts.settings.maxOrgs
 }
 
-# MODEL "Administration": status and inheritance of an org, and its place in the tree, are the seller's
-# (the first such field of the patch is named).
-guard("org.update") := facts.staff_only("org.update", field) if {
+# METADATA
+# title: Update guard
+# description: |
+#   MODEL "Administration" - status and inheritance of an org, and its place in the tree, are the seller's (the first
+#   such field of the patch is named).
+update_guard := facts.staff_only("org.update", field) if {
 	field := [f | some f in ["inheritRoles", "parent", "status"]; f in object.keys(facts.change)][0]
 }
 
-# MODEL "Administration": status, inheritance and place in the tree are the seller's on creation as on update
-# (status is not refused but replaced by the store's buyerOrgStatus, see the effects).
-guard("org.create") := facts.staff_only("org.create", "inheritRoles") if "inheritRoles" in object.keys(facts.change)
+# METADATA
+# title: Create guard
+# description: |
+#   MODEL "Administration" - status, inheritance and place in the tree are the seller's on creation as on update
+#   (status is not refused but replaced by the store's buyerOrgStatus, see the effects).
+create_guard := facts.staff_only("org.create", "inheritRoles") if "inheritRoles" in object.keys(facts.change)
 
-# commercetools "Business units created by buyers are inactive" and "default associate role" (store settings).
-effects("org.create", false) := {"status": facts.settings.buyerOrgStatus, "creatorRoles": [facts.settings.buyerOrgRole]}
+# METADATA
+# title: Create effects
+# description: |
+#   commercetools "Business units created by buyers are inactive" and "default associate role" (store settings);
+#   staff keep the status they ask for.
+# scope: document
+create_effects(false) := {"status": facts.settings.buyerOrgStatus, "creatorRoles": [facts.settings.buyerOrgRole]}
 
-effects("org.create", true) := {"status": object.get(facts.change, "status", "active"), "creatorRoles": []}
+create_effects(true) := {"status": object.get(facts.change, "status", "active"), "creatorRoles": []}
 
-# MODEL "Administration": reading an org's tree shows only the orgs the reader may view - staff every org of the
-# subtree; a buyer org and the descendants its org.view_subsidiaries reaches under the path test (an opt-out cuts its
-# subtree off) whose status, and their ancestors' below org, let buyers read them.
-effects("org.tree", true) := {"visibleOrgs": sort([id | some id, _ in slice.orgs; slice.in_subtree(id)])}
+# METADATA
+# title: Tree effects
+# description: |
+#   MODEL "Administration" - reading an org's tree shows only the orgs the reader may view - staff every org of the
+#   subtree; a buyer org and the descendants its org.view_subsidiaries reaches under the path test (an opt-out cuts
+#   its subtree off) whose status, and their ancestors' below org, let buyers read them.
+# scope: document
+tree_effects(true) := {"visibleOrgs": sort([id | some id, _ in slice.orgs; slice.in_subtree(id)])}
 
-effects("org.tree", false) := {"visibleOrgs": sort([id |
+tree_effects(false) := {"visibleOrgs": sort([id |
 	some id, _ in slice.orgs
 	_tree_visible(id)
 ])}

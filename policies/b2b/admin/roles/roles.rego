@@ -8,12 +8,14 @@ import data.b2b.admin.facts
 import data.b2b.roles
 
 # METADATA
-# title: Role invariants
+# title: Put invariants
 # description: MODEL "Permission codes" - a role must pass `b2b/roles/validation`; its errors are the reasons.
-invariants("role.put") := v.errors if {
+put_invariants := v.errors if {
 	v := roles.validate(facts.change)
 	not v.valid
 }
 
-# MODEL Role: the store saves the normalized role (canonical codes, explicit defaults).
-effects("role.put", _) := {"role": roles.validate(facts.change).role}
+# METADATA
+# title: Put effects
+# description: MODEL Role - the store saves the normalized role (canonical codes, explicit defaults).
+put_effects := {"role": roles.validate(facts.change).role}

@@ -10,16 +10,21 @@ import data.b2b.grants
 import data.b2b.slice
 import data.b2b.status
 
-# MODEL "Administration": a buyer edits a user's account only when it manages every org that user belongs to, in
-# every tree (`target.orgs` is store-wide; an org outside the acting tree is never in scope). `target.user` null is a
-# new user; an absent `target.user` counts as an existing user (fail closed).
-guard("user.put") := _outside("user.manage") if {
+# METADATA
+# title: Put guard
+# description: |
+#   MODEL "Administration" - a buyer edits a user's account only when it manages every org that user belongs to, in
+#   every tree (`target.orgs` is store-wide; an org outside the acting tree is never in scope). `target.user` null is
+#   a new user; an absent `target.user` counts as an existing user (fail closed).
+put_guard := _outside("user.manage") if {
 	not facts.target.user == null
 	not _all_target_orgs_in_scope("user.manage")
 }
 
-# A buyer views a user sharing at least one org within its user.view scope.
-guard("user.view") := {
+# METADATA
+# title: View guard
+# description: MODEL "Administration" - a buyer views a known user sharing at least one org within its user.view scope.
+view_guard := {
 	"code": "unknown_user", "user": object.get(facts.change, "id", null),
 	"message": "the target user is not known",
 } if {
@@ -48,15 +53,19 @@ _some_target_org_in_scope(code) if {
 	facts.in_scope(code, o)
 }
 
-# MODEL "Administration": reading a user shows only memberships in orgs the reader may view (its user.view scope), and
-# the account (email) only to a reader that may edit it (user.put); staff see every membership and the account.
-effects("user.view", true) := {
+# METADATA
+# title: View effects
+# description: |
+#   MODEL "Administration" - reading a user shows only memberships in orgs the reader may view (its user.view scope),
+#   and the account (email) only to a reader that may edit it (user.put); staff see every membership and the account.
+# scope: document
+view_effects(true) := {
 	"visibleOrgs": sort(facts.target_orgs),
 	"accountEditable": _staff_edits_users,
 	"emailVisible": true,
 }
 
-effects("user.view", false) := {
+view_effects(false) := {
 	"visibleOrgs": sort([o | some o in facts.target_orgs; facts.in_scope("user.view", o)]),
 	"accountEditable": account_editable,
 	"emailVisible": account_editable,
@@ -70,8 +79,9 @@ _staff_edits_users if grants.staff_operation_role("user.put")
 # METADATA
 # title: Account editable
 # description: |
-#   The buyer's user.put on the target would pass: user.manage held in org, not gated there, every org of the user in
-# its user.manage scope (always defined: true or false).
+#   The buyer's user.put on the target would pass - user.manage held in org, not gated there, every org of the user
+#   in its user.manage scope (always defined - true or false).
+# scope: document
 default account_editable := false
 
 account_editable if {
