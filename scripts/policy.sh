@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The policy toolchain: check (strict + formatting), test (with coverage), bundle (the Wasm bundle with every
-# entrypoint), build (the bundle and the broken test bundles). OPA_BIN overrides the pinned CLI in tools/bin.
+# The policy toolchain: check (strict + formatting), lint (Regal), test (with coverage), bundle (the Wasm bundle),
+# build (the generated files, the bundle and the broken test bundles). OPA_BIN / REGAL_BIN override the pinned CLIs in
+# tools/bin. The entrypoints are the rules annotated `# METADATA` `entrypoint: true`: opa build reads them, and
+# scripts/generate-policy-artifacts.mjs writes the engine's list from the built bundle's manifest.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 opa="${OPA_BIN:-$root/tools/bin/opa}"
 [ -x "$opa" ] || bash "$root/scripts/install-policy-tools.sh"
 cd "$root"
 
-# Entry points compiled into the Wasm module; the engine (src/policy/entrypoints.ts) names the same list.
-entrypoints=(b2b/check/decision b2b/batch/results b2b/orders/scope b2b/permissions/effective b2b/admin/decision b2b/roles/validation)
+regal="${REGAL_BIN:-$root/tools/bin/regal}"
 min_coverage=${POLICY_MIN_COVERAGE:-90}
 
 case "${1:-}" in
@@ -17,6 +18,10 @@ case "${1:-}" in
     unformatted=$("$opa" fmt --list policies)
     if [ -n "$unformatted" ]; then echo "not formatted (run: tools/bin/opa fmt -w policies):"; echo "$unformatted"; exit 1; fi
     echo "policies: check --strict and fmt OK"
+    ;;
+  lint)
+    [ -x "$regal" ] || bash "$root/scripts/install-policy-tools.sh"
+    "$regal" lint policies
     ;;
   test)
     "$opa" test policies test/fixtures/scenarios -v --timeout 60s | tail -n 3
@@ -27,21 +32,20 @@ case "${1:-}" in
     node -e "process.exit(${pct} >= ${min_coverage} ? 0 : 1)" || { echo "policy coverage below ${min_coverage}%"; exit 1; }
     ;;
   bundle|build)
-    args=()
-    for e in "${entrypoints[@]}"; do args+=(-e "$e"); done
+    [ "$1" = bundle ] || node scripts/generate-policy-artifacts.mjs levels
     mkdir -p bundle
     # The revision is the hash of the sources, so the committed bundle is reproducible and its revision meaningful.
     rev=$(cd policies && find . -type f \( -name '*.rego' -o -name '*.json' \) ! -name '*_test.rego' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
-    "$opa" build -t wasm -b --capabilities policies.capabilities.json --revision "$rev" "${args[@]}" \
+    "$opa" build -t wasm -b --capabilities policies.capabilities.json --revision "$rev" \
       --ignore '*_test.rego' --ignore 'README.md' -o bundle/bundle.tar.gz policies
     echo "bundle/bundle.tar.gz built, revision $rev"
     [ "$1" = build ] || exit 0
+    node scripts/generate-policy-artifacts.mjs ts
     # Deliberately broken bundles the engine tests use to prove it refuses them (see test/fixtures/bundles/).
     fixtures=test/fixtures/bundles
-    for broken in permissive misshapen; do
-      "$opa" build -t wasm --revision "$broken" "${args[@]}" -o "$fixtures/$broken.tar.gz" "$fixtures/$broken"
+    for broken in permissive misshapen incomplete; do
+      "$opa" build -t wasm --revision "$broken" -o "$fixtures/$broken.tar.gz" "$fixtures/$broken"
     done
-    "$opa" build -t wasm --revision incomplete -e b2b/check/decision -o "$fixtures/incomplete.tar.gz" "$fixtures/incomplete"
     ;;
-  *) echo "usage: policy.sh check|test|bundle|build" >&2; exit 2 ;;
+  *) echo "usage: policy.sh check|lint|test|bundle|build" >&2; exit 2 ;;
 esac

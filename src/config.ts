@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { AuthzError } from "./errors.ts";
+import { orgStatuses, storeSettingDefaults } from "./policy/policy-data.generated.ts";
 
 /** The project's own compiled policies, used when POLICY_BUNDLE is unset. */
 export const defaultPolicyBundle = fileURLToPath(new URL("../bundle/bundle.tar.gz", import.meta.url));
@@ -46,12 +47,15 @@ export const configSchema = z.object({
   AUTHZ_API_KEYS: apiKeysSchema.optional(),
   POLICY_BUNDLE: z.string().min(1).default(defaultPolicyBundle),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Tree limits (BigCommerce defaults): enforced in the write transaction and given to the policy. */
-  MAX_TREE_DEPTH: positiveInt(5),
-  MAX_TREE_ORGS: positiveInt(500),
+  /**
+   * Tree limits (BigCommerce defaults): enforced in the write transaction and given to the policy. The store
+   * settings' defaults are the policy catalog's (`settings`).
+   */
+  MAX_TREE_DEPTH: positiveInt(storeSettingDefaults.maxDepth),
+  MAX_TREE_ORGS: positiveInt(storeSettingDefaults.maxOrgs),
   /** Status and role of orgs created by buyers (commercetools defaults). */
-  BUYER_ORG_STATUS: z.enum(["active", "inactive", "pending"]).default("inactive"),
-  BUYER_ORG_ROLE: z.string().min(1).default("org_admin"),
+  BUYER_ORG_STATUS: z.enum(orgStatuses).extract(["active", "inactive", "pending"]).default(storeSettingDefaults.buyerOrgStatus),
+  BUYER_ORG_ROLE: z.string().min(1).default(storeSettingDefaults.buyerOrgRole),
   /** Trees kept in process. */
   CACHE_MAX_TREES: positiveInt(10_000),
   /** How long cached trees keep serving while PostgreSQL is unreachable before decisions fail closed. */

@@ -5,6 +5,7 @@ import { AuthzError, toAuthzError, type ErrorDetail } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
 import type { AdminDecision, Decision, EntrypointName, EntrypointResult } from "../policy/entrypoints.ts";
 import { entrypoints } from "../policy/entrypoints.ts";
+import type { adminOperations } from "../policy/policy-data.generated.ts";
 import type { PolicyEngine } from "../policy/policy-engine.ts";
 import { parseOrThrow } from "../validation.ts";
 import type { DecisionLog } from "./decision-log.ts";
@@ -45,21 +46,8 @@ export interface AdminSliceRequest {
   change?: unknown;
 }
 
-export type AdminOperation =
-  | "org.create"
-  | "org.update"
-  | "org.reparent"
-  | "org.view"
-  | "org.tree"
-  | "membership.put"
-  | "membership.delete"
-  | "membership.list"
-  | "user.put"
-  | "user.view"
-  | "role.put"
-  | "role.list"
-  | "import"
-  | "export";
+/** The operations `b2b/admin/decision` knows: the policy catalog's list (generated). */
+export type AdminOperation = (typeof adminOperations)[number];
 
 export interface DecisionFacts {
   slice(request: SliceRequest): Promise<GraphSlice>;

@@ -1,9 +1,11 @@
 import { z } from "zod";
+import type { EntrypointPath } from "./entrypoints.generated.ts";
 
 /**
  * The compiled entrypoints and the shape of what each returns. The engine checks every result against these
- * schemas, so a policy that answers something else fails closed instead of reaching a caller.
- * scripts/policy.sh compiles the same list.
+ * schemas, so a policy that answers something else fails closed instead of reaching a caller. The paths are the
+ * policy's `entrypoint: true` annotations, as the built bundle lists them (entrypoints.generated.ts): a path the
+ * bundle does not compile, or a compiled one without a name and schema here, fails the typecheck.
  */
 const reason = z.looseObject({ code: z.string().min(1), message: z.string() });
 export type Reason = z.infer<typeof reason>;
@@ -57,7 +59,11 @@ export const entrypoints = {
   permissions: { path: "b2b/permissions/effective", result: effectivePermissionsSchema },
   admin: { path: "b2b/admin/decision", result: adminDecisionSchema },
   roleValidation: { path: "b2b/roles/validation", result: roleValidationSchema },
-} as const;
+} as const satisfies Record<string, { path: EntrypointPath; result: z.ZodType }>;
 
 export type EntrypointName = keyof typeof entrypoints;
+
+/** Every compiled entrypoint is named above (else this names the missing path as a type error). */
+type Unnamed = Exclude<EntrypointPath, (typeof entrypoints)[EntrypointName]["path"]>;
+export const everyEntrypointNamed: [Unnamed] extends [never] ? true : Unnamed = true;
 export type EntrypointResult<E extends EntrypointName> = z.infer<(typeof entrypoints)[E]["result"]>;

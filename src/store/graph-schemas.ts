@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { limitPeriods, orgStatuses } from "../policy/policy-data.generated.ts";
 import { key, text } from "../validation.ts";
 
 /**
@@ -9,8 +10,8 @@ import { key, text } from "../validation.ts";
 export const graphId = key().min(1).max(256).meta({ description: "The host's shared id." });
 
 export const orgStatusSchema = z
-  .enum(["active", "inactive", "suspended", "pending", "rejected", "disabled"])
-  .meta({ description: "MODEL.md Status: what buyers acting in the org may do." });
+  .enum(orgStatuses)
+  .meta({ description: "What buyers acting in the org may do (the policy's status gates)." });
 export const userStatusSchema = z.enum(["active", "disabled"]);
 export const overLimitSchema = z
   .enum(["approval", "deny"])
@@ -21,7 +22,7 @@ export const limitsSchema = z
   .object({
     maxOrderTotal: z.number().nonnegative().optional(),
     periodBudget: z
-      .object({ amount: z.number().nonnegative(), period: z.enum(["day", "week", "month", "year"]) })
+      .object({ amount: z.number().nonnegative(), period: z.enum(limitPeriods) })
       .optional(),
   })
   .meta({ description: "Checkout limits; a membership's override its roles'." });

@@ -6,7 +6,7 @@ import { entrypoints, type EntrypointName } from "../../src/policy/entrypoints.t
 import { PolicyEngine } from "../../src/policy/policy-engine.ts";
 
 /**
- * The scenario table that `opa test` runs against the Rego (policies/b2b/scenarios_test.rego), run here through
+ * The scenario table that `opa test` runs against the Rego (policies/scenarios/scenarios_test.rego), run here through
  * the compiled Wasm bundle: Rego and Wasm cannot disagree unnoticed.
  */
 interface Scenario {

@@ -19,9 +19,12 @@ _keys := [check.item_key(c) | some c in _checks]
 
 # One decision per distinct key: items asking the same thing (a list of orders of one org, the same code for many
 # resources) are decided once.
+# A comprehension, not a partial object rule: compiled to Wasm, the partial rule made a batch of 100 checks twice as
+# slow (measured through opa-wasm).
+# regal ignore:prefer-set-or-object-rule
 _decided := {k: check.decide_key(k) | some k in {k | some k in _keys}}
 
 # API batch: up to 1000 items (the HTTP layer enforces the bound).
-_checks := input.checks if is_array(input.checks)
+default _checks := []
 
-else := []
+_checks := input.checks if is_array(input.checks)

@@ -15,19 +15,32 @@ test_success_batch_in_order_same_as_check if {
 	rs := batch.results with input as inp
 	count(rs) == 4
 	[r.decision | some r in rs] == ["allow", "deny", "allow", "deny"]
-	rs[1] == check.decision with input as object.union(fx.mk("DE", [fx.m("DE", ["buyer"], false)]), {"action": "user.manage"})
+	rs[1] == check.decision with input as object.union(
+		fx.mk("DE", [fx.m("DE", ["buyer"], false)]),
+		{"action": "user.manage"},
+	)
 	rs[3].reasons == [{"code": "unknown_action", "action": "order.explode", "message": "unknown action order.explode"}]
 }
 
 # AI Commerce Cloud: a viewer's portal asks for several permissions at once.
 test_success_aicommerce_viewer_batch if {
-	inp := object.union(fx.mk("DE", [fx.m("DE", ["viewer"], false)]), {"checks": [{"action": "catalog.browse"}, {"action": "price.view"}, {"action": "order.place"}]})
+	inp := object.union(
+		fx.mk("DE", [fx.m("DE", ["viewer"], false)]),
+		{"checks": [{"action": "catalog.browse"}, {"action": "price.view"}, {"action": "order.place"}]},
+	)
 	[r.allow | some r in batch.results] == [true, true, false] with input as inp
 }
 
 test_fail_batch_malformed_items_keep_positions if {
-	inp := object.union(fx.mk("DE", [fx.m("DE", ["buyer"], false)]), {"checks": ["junk", {}, {"action": "order.place"}]})
-	[r.reasons[0].code | some r in batch.results] == ["unknown_action", "unknown_action", "direct_role"] with input as inp
+	inp := object.union(
+		fx.mk("DE", [fx.m("DE", ["buyer"], false)]),
+		{"checks": ["junk", {}, {"action": "order.place"}]},
+	)
+	[r.reasons[0].code | some r in batch.results] == [
+		"unknown_action",
+		"unknown_action",
+		"direct_role",
+	] with input as inp
 }
 
 test_fail_batch_without_checks if {
@@ -36,7 +49,10 @@ test_fail_batch_without_checks if {
 }
 
 test_fail_batch_unknown_subject_every_item if {
-	inp := object.union(fx.mk("DE", []), {"graph": {"user": null}, "checks": [{"action": "order.view"}, {"action": "order.place"}]})
+	inp := object.union(
+		fx.mk("DE", []),
+		{"graph": {"user": null}, "checks": [{"action": "order.view"}, {"action": "order.place"}]},
+	)
 	[r.reasons[0].code | some r in batch.results] == ["unknown_subject", "unknown_subject"] with input as inp
 }
 
@@ -50,7 +66,12 @@ _limited := {
 		"tree": {"root": "ACME", "size": 6, "overLimit": "approval"},
 		"orgs": fx.orgs,
 		"memberships": [
-			{"org": "ACME", "roles": ["org_admin"], "inheritable": true, "limits": {"maxOrderTotal": 500, "periodBudget": {"amount": 1000, "period": "month"}}},
+			{
+				"org": "ACME",
+				"roles": ["org_admin"],
+				"inheritable": true,
+				"limits": {"maxOrderTotal": 500, "periodBudget": {"amount": 1000, "period": "month"}},
+			},
 			{"org": "EU", "roles": ["emp_requester", "ep_buyer"], "inheritable": false},
 		],
 	},
@@ -59,7 +80,10 @@ _limited := {
 _items := [
 	{"action": "order.place", "resource": {"org": "EU", "buyer": "carol", "attributes": {"total": 100}}},
 	{"action": "order.place", "resource": {"org": "EU", "buyer": "carol", "attributes": {"total": 600}}},
-	{"action": "order.place", "resource": {"org": "EU", "buyer": "carol", "attributes": {"total": 100, "spentInPeriod": 950}}},
+	{
+		"action": "order.place",
+		"resource": {"org": "EU", "buyer": "carol", "attributes": {"total": 100, "spentInPeriod": 950}},
+	},
 	{"action": "purchase_enable", "resource": {"org": "DE", "owner": "carol", "attributes": {"total": 100}}},
 	{"action": "order.place", "resource": {"org": "EU", "buyer": "carol", "attributes": "none"}},
 	{"action": "order.place"},
@@ -76,15 +100,11 @@ _items := [
 	{"action": "order.explode", "resource": {"org": "EU"}},
 ]
 
-_single(item) := d if {
-	d := check.decision with input as object.union(_limited, item)
-}
-
 test_success_batch_equals_single_checks if {
 	rs := batch.results with input as object.union(_limited, {"checks": _items})
 	count(rs) == count(_items)
 	every i, item in _items {
-		rs[i] == _single(item)
+		rs[i] == check.decision with input as object.union(_limited, item)
 	}
 	{r.decision | some r in rs} == {"allow", "approval_required", "deny"}
 }
@@ -100,22 +120,45 @@ test_success_batch_keys_share_decisions if {
 # Without any limit among the subject's grants, an order's figures do not matter: one decision for many orders.
 test_success_batch_keys_without_limits_ignore_figures if {
 	inp := fx.mk("DE", [fx.m("DE", ["buyer"], false)])
-	k1 := check.item_key({"action": "order.place", "resource": {"org": "DE", "buyer": "carol", "attributes": {"total": 10}}}) with input as inp
-	k2 := check.item_key({"action": "order.place", "resource": {"org": "DE", "buyer": "carol", "attributes": {"total": 99999}}}) with input as inp
+	k1 := check.item_key({
+		"action": "order.place",
+		"resource": {"org": "DE", "buyer": "carol", "attributes": {"total": 10}},
+	}) with input as inp
+	k2 := check.item_key({
+		"action": "order.place",
+		"resource": {"org": "DE", "buyer": "carol", "attributes": {"total": 99999}},
+	}) with input as inp
 	k1 == k2
 	k1 == ["order.place", "DE", true, false, false]
 }
 
 # A role's own limit makes the figures matter.
 test_success_batch_keys_with_role_limits if {
-	inp := object.union(fx.mk("DE", [fx.m("DE", ["capped"], false)]), {"graph": {"roles": {"capped": {"key": "capped", "permissions": [{"code": "order.place", "level": 2}], "limits": {"periodBudget": {"amount": 5, "period": "day"}}}}}})
-	k := check.item_key({"action": "order.place", "resource": {"org": "DE", "attributes": {"total": 10}}}) with input as inp
+	inp := object.union(
+		fx.mk("DE", [fx.m("DE", ["capped"], false)]),
+		{"graph": {"roles": {"capped": {
+			"key": "capped",
+			"permissions": [{"code": "order.place", "level": 2}],
+			"limits": {"periodBudget": {"amount": 5, "period": "day"}},
+		}}}},
+	)
+	k := check.item_key({
+		"action": "order.place",
+		"resource": {"org": "DE", "attributes": {"total": 10}},
+	}) with input as inp
 	k == ["order.place", "DE", false, false, true, 10, 0]
-	[r.reasons[1].code | some r in batch.results] == ["over_limit"] with input as object.union(inp, {"checks": [{"action": "order.place", "resource": {"org": "DE", "attributes": {"total": 10}}}]})
+	[r.reasons[1].code | some r in batch.results] == ["over_limit"] with input as object.union(
+		inp,
+		{"checks": [{"action": "order.place", "resource": {"org": "DE", "attributes": {"total": 10}}}]},
+	)
 }
 
 test_fail_batch_without_subject_id if {
-	inp := {"org": "DE", "graph": {"orgs": fx.orgs}, "checks": [{"action": "order.view", "resource": {"org": "DE", "buyer": "carol"}}, {"action": "order.view"}]}
+	inp := {
+		"org": "DE",
+		"graph": {"orgs": fx.orgs},
+		"checks": [{"action": "order.view", "resource": {"org": "DE", "buyer": "carol"}}, {"action": "order.view"}],
+	}
 	[r.reasons[0] | some r in batch.results] == [
 		{"code": "unknown_subject", "subject": "", "message": "subject  is not known"},
 		{"code": "unknown_subject", "subject": "", "message": "subject  is not known"},

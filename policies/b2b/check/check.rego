@@ -7,8 +7,9 @@ package b2b.check
 
 import data.b2b.catalog
 import data.b2b.grants
-import data.b2b.graph
+import data.b2b.refusals
 import data.b2b.roles
+import data.b2b.slice
 import data.b2b.status
 
 # METADATA
@@ -19,7 +20,8 @@ decision := decide_item(input)
 
 # METADATA
 # title: Decide one check
-# description: The decision for one `{action, resource?}` item (the check input itself, or an item of a batch's `checks`).
+# description: |
+#   The decision for one `{action, resource?}` item (the check input itself, or an item of a batch's `checks`).
 decide_item(item) := decide(_get(item, "action"), _get(item, "resource"))
 
 # METADATA
@@ -35,8 +37,8 @@ decide(action, resource) := decide_normalized(action, _resource(resource))
 # description: "`decide` for a resource already normalized (`{org, buyer, attributes}` or null)."
 decide_normalized(action, res) := _deny([_unknown_action(action)]) if {
 	not roles.canonical(action)
-} else := _deny(_refused) if {
-	count(_refused) > 0
+} else := _deny(refusals.subject_or_org) if {
+	count(refusals.subject_or_org) > 0
 } else := _decide(roles.canonical(action), res)
 
 # METADATA
@@ -48,23 +50,25 @@ decide_normalized(action, res) := _deny([_unknown_action(action)]) if {
 #   carry a numeric limit, the order's `total` and `spentInPeriod` for checkout codes (else no grant can be over a
 #   limit, and nothing else of the resource is read). Items with equal keys get equal decisions: a batch decides each
 #   distinct key once (`decide_key`).
-item_key(item) := [action, object.get(r, "org", null), b == s, object.get(r, "owner", null) == s, b == null] if {
-	not _any_limit
+item_key(item) := _item_key(item, _subject, _any_limit)
+
+# `item_key` with the per-evaluation facts bound once: the subject's id `s`, and whether some grant may carry a
+# numeric limit.
+_item_key(item, s, limited) := _with_figures(
+	[action, object.get(r, "org", null), b == s, object.get(r, "owner", null) == s, b == null],
+	limited, action, r,
+) if {
 	is_object(item)
 	r := object.get(item, "resource", null)
 	is_object(r)
 	action := object.get(item, "action", null)
 	b := object.get(r, "buyer", null)
-	s := _subject
-} else := array.concat([action, object.get(r, "org", null), b == s, object.get(r, "owner", null) == s, b == null], figures) if {
-	is_object(item)
-	r := object.get(item, "resource", null)
-	is_object(r)
-	action := object.get(item, "action", null)
-	b := object.get(r, "buyer", null)
-	s := _subject
-	figures := _figures(action, object.get(r, "attributes", null))
 } else := [_get(item, "action")]
+
+# MODEL "Checkout limits": the order's figures matter only where some grant may carry a numeric limit.
+_with_figures(key, false, _, _) := key
+
+_with_figures(key, true, action, r) := array.concat(key, _figures(action, object.get(r, "attributes", null)))
 
 # The order's figures when they matter (a checkout code, and some grant of the subject may carry a numeric limit).
 _figures(action, attributes) := [_num(a, "total"), _num(a, "spentInPeriod")] if {
@@ -78,20 +82,22 @@ _object(x) := x if is_object(x)
 else := {}
 
 # The subject's id, or null.
-_subject := s if {
-	s := graph.subject_id
-} else := null
+default _subject := null
+
+_subject := slice.subject_id
 
 # Some membership on the acting path, or some role it references, carries a numeric limit (a superset of the grants'
 # limits, computed once per evaluation).
+default _any_limit := false
+
 _any_limit if {
-	some m in graph.memberships
+	some m in slice.memberships
 	_numeric_limit(m.limits)
 } else if {
-	some m in graph.memberships
+	some m in slice.memberships
 	some key in m.roles
 	_numeric_limit(grants.role_limits(key))
-} else := false
+}
 
 # MODEL Role limits that `_over` can exceed.
 _numeric_limit(limits) if is_number(limits.maxOrderTotal)
@@ -123,22 +129,6 @@ _key_figures(k) := {"total": k[5], "spentInPeriod": k[6]} if {
 	count(k) == 7
 } else := {}
 
-# The refusal of the subject (unknown, disabled) or of the acting org (unknown), or none: the same for every item
-# of a batch, so a complete rule that is always defined (computed once per evaluation).
-_refused := [] if {
-	graph.user.status == "active"
-	graph.acting
-} else := [r] if {
-	r := status.subject_refusal
-} else := [r] if {
-	r := status.org_refusal
-} else := []
-
-# The acting org's status refusing acting in it (pending, rejected, disabled), or none; once per evaluation.
-_acting_refused := [r] if {
-	r := status.acting_refusal
-} else := []
-
 # Reading an optional field of a possibly malformed item (a batch keeps one answer per item).
 _get(obj, key) := v if {
 	is_object(obj)
@@ -147,7 +137,7 @@ _get(obj, key) := v if {
 
 # MODEL "Who may do what": a resource's org defaults to the acting org; `buyer` or `owner` marks level-1 ownership.
 _resource(r) := {
-	"org": _default(object.get(r, "org", null), graph.org_id),
+	"org": _default(object.get(r, "org", null), slice.org_id),
 	"buyer": _default(object.get(r, "buyer", null), object.get(r, "owner", null)),
 	"attributes": _default(object.get(r, "attributes", null), {}),
 } if {
@@ -159,40 +149,20 @@ _default(v, d) := v if v != null
 
 else := d
 
-# MODEL: refusals in a fixed order (README "Answers"); org status gates staff never (MODEL "Status").
+# MODEL: refusals in a fixed order (README "Answers", `refusals`); org status gates staff never (MODEL "Status").
 _decide(code, res) := _deny([r]) if {
 	r := _resource_refusal(res)
 } else := _deny([r]) if {
 	r := _own_order(code, res)
 } else := _staff(code) if {
-	graph.is_staff
-} else := _deny(_acting_refused) if {
-	count(_acting_refused) > 0
-} else := _deny([r]) if {
-	r := _gate(code, landing(res))
-} else := _deny([not_associated]) if {
-	not grants.associated
-} else := _held(code, res, grants.entries(code))
+	slice.is_staff
+} else := _buyer(code, res, grants.entries(code))
 
-# MODEL "Status": the gate of the org the action lands in; an acting org whose status refuses nothing (active) is
-# known once per evaluation.
-_gate(code, id) := status.gate(code, id) if {
-	not _open_at(id)
-}
-
-_open_at(id) if {
-	id == graph.org_id
-	_acting_open
-}
-
-_acting_open if {
-	status.open(graph.status_of(graph.org_id))
-} else := false
-
-# MODEL "Who may do what": the code must be held in the acting org (`es`: its entry tuples), and the resource within
-# reach of the acting org.
-_held(code, res, es) := _deny([_missing(code)]) if {
-	count(es) == 0
+# MODEL "Who may do what": a buyer's refusals (`refusals.buyer`, `es`: the code's entry tuples), else the resource
+# must be within reach of the acting org.
+_buyer(code, res, es) := _deny(rs) if {
+	rs := refusals.buyer(code, landing(res), es)
+	count(rs) > 0
 } else := _reached(code, res, es, _needed(res))
 
 # The level the resource needs, 0 outside the acting org's reach.
@@ -207,21 +177,23 @@ _reached(code, res, es, need) := _covered(code, res, es, need, [e | some e in es
 
 # METADATA
 # title: Landing org
-# description: MODEL "Status" - the gate applies to the org the action lands in - the resource's org where a resource is given, else the acting org.
+# description: |
+#   MODEL "Status" - the gate applies to the org the action lands in - the resource's org where a resource is given,
+#   else the acting org.
 landing(res) := res.org if res != null
 
-else := graph.org_id
+else := slice.org_id
 
 # MODEL "Who may do what": never crosses trees; the resource's org must be known.
 _resource_refusal(res) := status.unknown_org(res.org) if {
 	res != null
-	not graph.orgs[res.org]
+	not slice.orgs[res.org]
 } else := {
 	"code": "cross_tree", "org": res.org,
-	"message": concat("", ["org ", res.org, " is in another tree than ", graph.org_id]),
+	"message": concat("", ["org ", res.org, " is in another tree than ", slice.org_id]),
 } if {
 	res != null
-	not graph.same_tree(res.org)
+	not slice.same_tree(res.org)
 }
 
 # MODEL "Checkout limits and approvals": nobody approves their own order.
@@ -230,30 +202,13 @@ _own_order(code, res) := {
 	"message": "nobody approves their own order",
 } if {
 	code == "approval.decide"
-	res.buyer == graph.subject_id
+	res.buyer == slice.subject_id
 }
 
 # MODEL Entities, Staff: store_admin everything in every tree, not limited by org status.
 _staff(code) := _allow([grants.staff_reason(key)]) if {
 	key := grants.staff_role(code)
-} else := _deny([{
-	"code": "missing_permission", "permission": code,
-	"message": concat("", ["no staff role grants ", code]),
-}])
-
-# METADATA
-# title: Not associated
-# description: MODEL "Who may do what" - no membership on the acting org's path grants anything there.
-not_associated := {
-	"code": "not_associated", "org": graph.org_id,
-	"message": concat("", ["no membership on the path of ", graph.org_id, " grants anything there"]),
-}
-
-# MODEL "Who may do what": memberships grant something here, but no role grants the code (AI Commerce Cloud viewer ordering).
-_missing(code) := {
-	"code": "missing_permission", "permission": code, "org": graph.org_id,
-	"message": concat("", ["no role held in ", graph.org_id, " grants ", code]),
-}
+} else := _deny([refusals.staff_missing_permission(code)])
 
 # METADATA
 # title: Needed level
@@ -262,14 +217,16 @@ _missing(code) := {
 #   3 a descendant reached under the path test; no resource - any level. Undefined outside the acting org's reach.
 needed_level(res) := 1 if {
 	res == null
-} else := 1 if {
-	res.org == graph.org_id
-	res.buyer == graph.subject_id
-} else := 2 if {
-	res.org == graph.org_id
+} else := _acting_level(object.get(res, "buyer", null) == slice.subject_id) if {
+	res.org == slice.org_id
 } else := 3 if {
-	graph.reached(res.org)
+	slice.reached(res.org)
 }
+
+# MODEL "Who may do what": in the acting org, level 1 for one's own resource, else level 2.
+_acting_level(true) := 1
+
+_acting_level(false) := 2
 
 # MODEL "Levels": the entries covering the needed level; checkout codes go through the limits, else the best grant
 # (the smallest tuple) explains the allow.
@@ -282,12 +239,15 @@ _covered(code, res, es, need, covering) := _deny([_too_low(code, res, es, need)]
 # MODEL "Who may do what": authority never flows up or sideways; level 3 stops where an org opts out of inheritance.
 _outside(res) := {
 	"code": "outside_scope", "org": res.org,
-	"message": concat("", ["org ", res.org, " is not ", graph.org_id, " nor in its subtree"]),
+	"message": concat("", ["org ", res.org, " is not ", slice.org_id, " nor in its subtree"]),
 } if {
-	not graph.in_subtree(res.org)
+	not slice.in_subtree(res.org)
 } else := {
 	"code": "outside_scope", "org": res.org,
-	"message": concat("", ["org ", res.org, " is below an org of ", graph.org_id, "'s subtree that does not inherit roles"]),
+	"message": concat(
+		"",
+		["org ", res.org, " is below an org of ", slice.org_id, "'s subtree that does not inherit roles"],
+	),
 }
 
 # MODEL "Levels": the code is held, but at no level covering the resource.
@@ -316,11 +276,11 @@ _keyed(e, attrs) := [_class(e, _over_or_null(grants.limits(e), attrs)), e[0], e[
 # (checkout approval) - approval; else allow.
 _class(e, over) := 2 if {
 	over != null
-	graph.over_limit == "deny"
+	slice.over_limit == "deny"
 } else := 1 if {
 	over != null
 } else := 1 if {
-	roles.checkout_of(graph.role_def(e[2])) == "approval"
+	roles.checkout_of(slice.role_def(e[2])) == "approval"
 } else := 0
 
 # The answer of the winning entry `k` ([class, entry...]).
@@ -358,7 +318,10 @@ _over(limits, attrs) := {"limit": "maxOrderTotal", "max": limits.maxOrderTotal, 
 	is_number(limits.maxOrderTotal)
 	_num(attrs, "total") > limits.maxOrderTotal
 } else := {
-	"limit": "periodBudget", "amount": limits.periodBudget.amount, "period": _default(_get(limits.periodBudget, "period"), null),
+	"limit": "periodBudget", "amount": limits.periodBudget.amount, "period": _default(
+		_get(limits.periodBudget, "period"),
+		null,
+	),
 	"spentInPeriod": _num(attrs, "spentInPeriod"), "total": _num(attrs, "total"),
 } if {
 	is_number(limits.periodBudget.amount)
@@ -384,7 +347,11 @@ _within(e, code) := {
 }
 
 # API: an unknown action code is a distinct reason (the HTTP layer answers 400).
-_unknown_action(action) := {"code": "unknown_action", "action": action, "message": concat("", ["unknown action ", _str(action)])}
+_unknown_action(action) := {
+	"code": "unknown_action",
+	"action": action,
+	"message": concat("", ["unknown action ", _str(action)]),
+}
 
 # Printable form of a possibly missing id.
 _str(x) := x if is_string(x)

@@ -6,11 +6,14 @@
 #   every decision of a batch.
 package b2b.grants
 
-import data.b2b.graph
 import data.b2b.roles
+import data.b2b.slice
 
 # Role keys referenced by the subject's memberships on the acting path.
-_keys := {key | some m in graph.memberships; some key in m.roles}
+_keys contains key if {
+	some m in slice.memberships
+	some key in m.roles
+}
 
 # METADATA
 # title: Role permissions
@@ -19,14 +22,14 @@ _keys := {key | some m in graph.memberships; some key in m.roles}
 #   (for answers that list every code; a single check reads `level_of` instead).
 role_perms[key] := _perms(key) if {
 	some key in _keys
-	graph.role_def(key)
+	slice.role_def(key)
 }
 
 # Built-in templates are canonical with one entry per code (checked by the templates tests): read from their index
 # `data.b2b.templates.levels` ({code: level} per template).
-_perms(key) := data.b2b.templates.levels[key] if {
-	not _custom[key]
-} else := _custom[key]
+_perms(key) := p if {
+	p := _custom[key]
+} else := data.b2b.templates.levels[key]
 
 # METADATA
 # title: Permissions of any role
@@ -34,14 +37,14 @@ _perms(key) := data.b2b.templates.levels[key] if {
 #   The normalized permissions {code - level} of role `key` - a custom role of the slice through the catalog, else the
 #   built-in template's index; undefined for an unknown key.
 role_permissions(key) := roles.permissions_of(def) if {
-	def := graph.graph.roles[key]
+	def := slice.raw.roles[key]
 	is_object(def)
 } else := data.b2b.templates.levels[key]
 
 # Custom roles of the slice, normalized through the catalog once per evaluation.
 _custom[key] := roles.permissions_of(def) if {
 	some key in _keys
-	def := graph.graph.roles[key]
+	def := slice.raw.roles[key]
 	is_object(def)
 }
 
@@ -81,28 +84,28 @@ _known(key) if data.b2b.templates.roles[key]
 # (`rank` 0 direct, 1 inherited, 2 level-3 reach; `dist` = levels above the acting org; `m` = membership index), in
 # membership and role order. Computed once per evaluation; a tuple sorts like the grant it ranks (`best`).
 # MODEL rules 1 and 2: the roles held at the acting org.
-_role_tuples := [[r, graph.acting_depth - m.index, key, mi, m.org, _vias[r]] |
-	some mi, m in graph.memberships
+_role_tuples := [[r, slice.acting_depth - m.index, key, mi, m.org, _vias[r]] |
+	some mi, m in slice.memberships
 	r := _role_rank(m)
 	some key in m.roles
 	_known(key)
 ]
 
 # MODEL rule 3: level-3 permissions of memberships at an ancestor that are not inheritable (else rule 2 applies).
-_reach_tuples := [[2, graph.acting_depth - m.index, key, mi, m.org, "level3_reach"] |
-	some mi, m in graph.memberships
+_reach_tuples := [[2, slice.acting_depth - m.index, key, mi, m.org, "level3_reach"] |
+	some mi, m in slice.memberships
 	not m.inheritable
-	graph.reaches_acting(m.index)
+	slice.reaches_acting(m.index)
 	some key in m.roles
 	_grants_level3(key)
 ]
 
 # How a membership holds its roles: 0 direct (rule 1), 1 inherited (rule 2, inheritable and the path test passes).
 _role_rank(m) := 0 if {
-	m.index == graph.acting_depth
+	m.index == slice.acting_depth
 } else := 1 if {
 	m.inheritable
-	graph.reaches_acting(m.index)
+	slice.reaches_acting(m.index)
 }
 
 # The `via` of each rank.
@@ -137,7 +140,16 @@ entries(code) := array.concat(
 # METADATA
 # title: Entries for a code, as objects
 # description: The grants of one code in the acting org, each as {role, org, via, rank, dist, m, code, level}.
-for_code(code) := [{"role": e[2], "org": e[5], "via": e[6], "rank": e[0], "dist": e[1], "m": e[3], "code": code, "level": e[4]} |
+for_code(code) := [{
+	"role": e[2],
+	"org": e[5],
+	"via": e[6],
+	"rank": e[0],
+	"dist": e[1],
+	"m": e[3],
+	"code": code,
+	"level": e[4],
+} |
 	some e in entries(code)
 ]
 
@@ -167,14 +179,17 @@ max_level(code) := max([e[4] | some e in entries(code)])
 
 # METADATA
 # title: Best entry
-# description: The grant that explains a permission - direct before inherited before level-3 reach, nearest org first, then role key.
+# description: |
+#   The grant that explains a permission - direct before inherited before level-3 reach, nearest org first, then role
+#   key.
 best(es) := [e | some e in es; [e.rank, e.dist, e.role, e.m] == k][0] if {
 	k := min([[x.rank, x.dist, x.role, x.m] | some x in es])
 }
 
 # METADATA
 # title: How
-# description: The allow reason naming how a permission is held (direct_role, inherited_role, level3_reach) with role and org.
+# description: |
+#   The allow reason naming how a permission is held (direct_role, inherited_role, level3_reach) with role and org.
 how(e) := held_reason(e.via, e.role, e.org, e.code, e.level)
 
 # METADATA
@@ -197,29 +212,34 @@ held_reason(via, role, org, code, level) := {
 	via == "inherited"
 } else := {
 	"code": "level3_reach", "role": role, "org": org, "permission": code, "level": 3,
-	"message": concat("", [code, " at level 3 of role ", role, " at ", org, " reaches ", graph.org_id]),
+	"message": concat("", [code, " at level 3 of role ", role, " at ", org, " reaches ", slice.org_id]),
 }
 
 # METADATA
 # title: Limits of an entry
-# description: MODEL Membership - the limits of the grant behind an entry tuple, the membership's overriding the role's field by field.
-limits(e) := object.union(role_limits(e[2]), graph.memberships[e[3]].limits)
+# description: |
+#   MODEL Membership - the limits of the grant behind an entry tuple, the membership's overriding the role's field by
+#   field.
+limits(e) := object.union(role_limits(e[2]), slice.memberships[e[3]].limits)
 
 # METADATA
 # title: Role limits
 # description: MODEL Role - the optional `limits` of a role (custom or template), else none.
 role_limits(key) := l if {
-	l := graph.role_def(key).limits
+	l := slice.role_def(key).limits
 	is_object(l)
 } else := {}
 
 # METADATA
 # title: Staff roles
 # description: The staff subject's role keys (MODEL Entities, Staff).
+# scope: document
+default staff_roles := []
+
 staff_roles := r if {
-	r := graph.staff.roles
+	r := slice.staff.roles
 	is_array(r)
-} else := []
+}
 
 # METADATA
 # title: Staff role covering a code

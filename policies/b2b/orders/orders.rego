@@ -6,9 +6,9 @@
 #   `scope.ownOrgs` and whose buyer is the subject.
 package b2b.orders
 
-import data.b2b.check
 import data.b2b.grants
-import data.b2b.graph
+import data.b2b.refusals
+import data.b2b.slice
 import data.b2b.status
 
 # METADATA
@@ -18,71 +18,62 @@ import data.b2b.status
 #   Level 1 - own orders of the acting org (ownOrgs); level 2 - the acting org; level 3 - and its subtree reached
 #   under the path test; orgs whose status refuses reads are left out. Staff - always_allowed.
 # entrypoint: true
-scope := _denied(r) if {
-	r := status.subject_refusal
-} else := _denied(r) if {
-	r := status.org_refusal
+scope := _denied(refusals.subject_or_org) if {
+	count(refusals.subject_or_org) > 0
 } else := _staff if {
-	graph.is_staff
-} else := _denied(r) if {
-	r := status.acting_refusal
-} else := _denied(r) if {
-	r := status.gate("order.view", graph.org_id)
-} else := _denied(check.not_associated) if {
-	not grants.associated
-} else := _denied({
-	"code": "missing_permission", "permission": "order.view", "org": graph.org_id,
-	"message": concat("", ["no role held in ", graph.org_id, " grants order.view"]),
-}) if {
-	count(_entries) == 0
+	slice.is_staff
+} else := _denied(rs) if {
+	rs := refusals.buyer("order.view", slice.org_id, _entries)
+	count(rs) > 0
 } else := _visible(max([e[4] | some e in _entries]))
 
 # MODEL "Orders": the order.view grants in the acting org (entry tuples, see `grants.entries`).
 _entries := grants.entries("order.view")
 
-# API: always_denied with empty scope and the reason.
-_denied(r) := {"kind": "always_denied", "scope": {"orgs": [], "ownOrgs": []}, "reasons": [r]}
+# API: always_denied with empty scope and the reason (`[reason]`).
+_denied(rs) := {"kind": "always_denied", "scope": {"orgs": [], "ownOrgs": []}, "reasons": rs}
 
 # Seller administrators have full access to all account purchases (Elastic Path); store_admin sees everything.
 _staff := {"kind": "always_allowed", "scope": {"orgs": [], "ownOrgs": []}, "reasons": [grants.staff_reason(key)]} if {
 	key := grants.staff_role("order.view")
-} else := _denied({
-	"code": "missing_permission", "permission": "order.view",
-	"message": "no staff role grants order.view",
-})
+} else := _denied([refusals.staff_missing_permission("order.view")])
 
 # The grant explaining the visible scope (direct before inherited before level-3 reach).
 _why(level) := [grants.how_entry(min([e | some e in _entries; e[4] == level]), "order.view")]
 
 # MODEL "Orders" level 1; Emporix "My Orders", commercetools "My orders".
-_visible(1) := {"kind": "conditional", "scope": {"orgs": [], "ownOrgs": [graph.org_id]}, "reasons": _why(1)}
+_visible(1) := {"kind": "conditional", "scope": {"orgs": [], "ownOrgs": [slice.org_id]}, "reasons": _why(1)}
 
 # MODEL "Orders" level 2; Emporix read scope for the legal entity, AI Commerce Cloud org admin sees all orders.
-_visible(2) := {"kind": "conditional", "scope": {"orgs": [graph.org_id], "ownOrgs": []}, "reasons": _why(2)}
+_visible(2) := {"kind": "conditional", "scope": {"orgs": [slice.org_id], "ownOrgs": []}, "reasons": _why(2)}
 
 # MODEL "Orders" level 3; Elastic Path account purchases over the subtree, BigCommerce company and subsidiaries.
-_visible(3) := {"kind": "conditional", "scope": {"orgs": sorted_ids(array.concat([graph.org_id], _subtree)), "ownOrgs": []}, "reasons": _why(3)}
+_visible(3) := {
+	"kind": "conditional",
+	"scope": {"orgs": sorted_ids(array.concat([slice.org_id], _subtree)), "ownOrgs": []},
+	"reasons": _why(3),
+}
 
 # MODEL "Orders" level 3: descendants reached under the path test whose status still allows reads - one pass over
-# the slice reading each org's path and status from its record (`graph.reached`, `status.readable`), with the
+# the slice reading each org's path and status from its record (`slice.reached`, `status.readable`), with the
 # per-evaluation facts bound once outside the loop; an org that opts out of inheritance below the acting org hides its
 # subtree (the paths are only scanned for it when the slice holds an opt-out).
 _subtree := [id |
-	some id, o in graph.orgs
+	some id, o in slice.orgs
 	_below(o, d, org, n, readable)
 ] if {
-	count(graph.opt_outs) == 0
+	count(slice.opt_outs) == 0
 	[d, org, n, readable] := _facts
 } else := [id |
-	some id, o in graph.orgs
+	some id, o in slice.orgs
 	_below(o, d, org, n, readable)
-	not _cut(o.path, d, graph.opt_outs)
+	not _cut(o.path, d, slice.opt_outs)
 ] if {
 	[d, org, n, readable] := _facts
 }
 
 # The acting org's depth, id and path length, and the readable statuses.
-_facts := [graph.acting_depth, graph.org_id, count(graph.acting_path), status.readable_statuses]
+_facts := [slice.acting_depth, slice.org_id, count(slice.acting_path), status.readable_statuses]
 
 # MODEL "Who may do what" level 3 path test, and MODEL "Status": the org's status lets orders be read.
 _below(o, d, org, n, readable) if {
@@ -92,18 +83,19 @@ _below(o, d, org, n, readable) if {
 	_readable(object.get(o, "status", "active"), readable)
 }
 
-# MODEL rule 3 path test below the acting org (`graph.reached`).
+# MODEL rule 3 path test below the acting org (`slice.reached`).
 _cut(p, d, cuts) if {
 	some j, x in p
 	j > d
 	cuts[x]
 }
 
-# A status among the catalog's readable ones; any other (unknown, or not a string) goes through `status.readable_status`.
+# A status among the catalog's readable ones; any other (unknown, or not a string) goes through
+# `status.readable_status`.
 _readable(v, readable) if {
 	readable[v]
 } else if {
-	status.readable_status(graph.status_value(v))
+	status.readable_status(slice.status_value(v))
 }
 
 # METADATA
@@ -114,11 +106,15 @@ _readable(v, readable) if {
 #   the same sorted list (ranges [pivot, next pivot) partition the ids).
 sorted_ids(ids) := sort(ids) if {
 	count(ids) <= 64
-} else := array.flatten(array.concat(array.concat([sort([x | some x in ids; x < first])], mids), [sort([x | some x in ids; x >= last])])) if {
+} else := array.flatten([
+	sort([x | some x in ids; x < first]),
+	array.flatten(mids),
+	sort([x | some x in ids; x >= last]),
+]) if {
 	n := count(ids)
 	sample := sort({ids[floor((i * n) / 15)] | some i in numbers.range(0, 14)})
 	count(sample) == 15
-	pivots := [sample[j] | some j in [2, 5, 8, 11]]
+	pivots := [sample[2], sample[5], sample[8], sample[11]]
 	first := pivots[0]
 	last := pivots[3]
 	mids := [sort([x | some x in ids; x >= lo; x < hi]) | some i, lo in pivots; hi := pivots[i + 1]]

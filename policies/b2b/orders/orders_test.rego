@@ -37,7 +37,10 @@ test_success_emporix_shared_orders_legal_entity if {
 
 # Elastic Path: account purchases include any child account in the subtree; not inherited but reached (level 3).
 test_success_elastic_path_subtree_purchases if {
-	orders.scope.scope == {"orgs": ["BER", "DE", "EU", "FR"], "ownOrgs": []} with input as fx.mk("EU", [fx.m("EU", ["ep_buyer"], false)])
+	orders.scope.scope == {
+		"orgs": ["BER", "DE", "EU", "FR"],
+		"ownOrgs": [],
+	} with input as fx.mk("EU", [fx.m("EU", ["ep_buyer"], false)])
 }
 
 test_success_elastic_path_child_account_via_level3_reach if {
@@ -54,26 +57,45 @@ test_success_elastic_path_child_account_via_level3_reach if {
 # Status gates on each org: orders of a pending or disabled org are not visible; inactive ones are.
 test_success_bigcommerce_pending_subsidiary_hidden if {
 	orgs := object.union(fx.patch_org("DE", {"status": "pending"}), {"FR": {"status": "inactive"}})
-	orders.scope.scope.orgs == ["BER", "EU", "FR"] with input as object.union(fx.mk("EU", [fx.m("EU", ["org_admin"], true)]), {"graph": {"orgs": orgs}})
+	orders.scope.scope.orgs == ["BER", "EU", "FR"] with input as object.union(
+		fx.mk("EU", [fx.m("EU", ["org_admin"], true)]),
+		{"graph": {"orgs": orgs}},
+	)
 }
 
 test_fail_bigcommerce_pending_company_denied if {
 	orders.scope == {
 		"kind": "always_denied",
 		"scope": {"orgs": [], "ownOrgs": []},
-		"reasons": [{"code": "org_pending", "org": "DE", "status": "pending", "message": "org DE is pending: acting in it is refused"}],
-	} with input as object.union(fx.mk("DE", [fx.m("DE", ["bc_admin"], false)]), {"graph": {"orgs": fx.patch_org("DE", {"status": "pending"})}})
+		"reasons": [{
+			"code": "org_pending",
+			"org": "DE",
+			"status": "pending",
+			"message": "org DE is pending: acting in it is refused",
+		}],
+	} with input as object.union(
+		fx.mk("DE", [fx.m("DE", ["bc_admin"], false)]),
+		{"graph": {"orgs": fx.patch_org("DE", {"status": "pending"})}},
+	)
 }
 
 test_fail_commercetools_explicit_subunit_hidden if {
-	orders.scope.scope.orgs == ["EU", "FR"] with input as object.union(fx.mk("EU", [fx.m("EU", ["org_admin"], true)]), {"graph": {"orgs": fx.patch_org("DE", {"inheritRoles": false})}})
+	orders.scope.scope.orgs == ["EU", "FR"] with input as object.union(
+		fx.mk("EU", [fx.m("EU", ["org_admin"], true)]),
+		{"graph": {"orgs": fx.patch_org("DE", {"inheritRoles": false})}},
+	)
 }
 
 test_fail_aicommerce_viewer_sees_no_orders if {
 	orders.scope == {
 		"kind": "always_denied",
 		"scope": {"orgs": [], "ownOrgs": []},
-		"reasons": [{"code": "missing_permission", "permission": "order.view", "org": "DE", "message": "no role held in DE grants order.view"}],
+		"reasons": [{
+			"code": "missing_permission",
+			"permission": "order.view",
+			"org": "DE",
+			"message": "no role held in DE grants order.view",
+		}],
 	} with input as fx.mk("DE", [fx.m("DE", ["viewer"], false)])
 }
 
@@ -83,7 +105,10 @@ test_fail_not_associated if {
 }
 
 test_fail_unknown_subject_and_org if {
-	orders.scope.reasons[0].code == "unknown_subject" with input as object.union(fx.mk("DE", []), {"graph": {"user": null}})
+	orders.scope.reasons[0].code == "unknown_subject" with input as object.union(
+		fx.mk("DE", []),
+		{"graph": {"user": null}},
+	)
 	orders.scope.reasons[0].code == "unknown_org" with input as fx.mk("XX", [])
 }
 
@@ -101,9 +126,26 @@ test_fail_staff_without_covering_role if {
 
 # The gates are data: a store status that hides orders without refusing acting.
 test_fail_store_status_hiding_orders if {
-	gates := object.union(data.b2b.catalog.statusGates, {"archived": {"refuseActing": false, "denyAll": false, "denyTransactional": true, "deny": ["order.view"], "staffOnly": []}})
-	inp := object.union(fx.mk("DE", [fx.m("DE", ["org_admin"], true)]), {"graph": {"orgs": fx.patch_org("DE", {"status": "archived"})}})
-	orders.scope.reasons == [{"code": "org_archived", "org": "DE", "status": "archived", "message": "org DE is archived: order.view is refused"}] with input as inp
+	gates := object.union(
+		data.b2b.catalog.statusGates,
+		{"archived": {
+			"refuseActing": false,
+			"denyAll": false,
+			"denyTransactional": true,
+			"deny": ["order.view"],
+			"staffOnly": [],
+		}},
+	)
+	inp := object.union(
+		fx.mk("DE", [fx.m("DE", ["org_admin"], true)]),
+		{"graph": {"orgs": fx.patch_org("DE", {"status": "archived"})}},
+	)
+	orders.scope.reasons == [{
+		"code": "org_archived",
+		"org": "DE",
+		"status": "archived",
+		"message": "org DE is archived: order.view is refused",
+	}] with input as inp
 		with data.b2b.catalog.statusGates as gates
 }
 
@@ -121,7 +163,9 @@ test_success_subtree_status_values_and_opt_outs if {
 }
 
 # The scope's sort: a long list is sorted in pivot ranges, the same list as `sort`.
-_ids(n) := [concat("", ["org-", format_int((i * 7919) % 1009, 16), "-", format_int(i, 10)]) | some i in numbers.range(1, n)]
+_ids(n) := [concat("", ["org-", format_int((i * 7919) % 1009, 16), "-", format_int(i, 10)]) |
+	some i in numbers.range(1, n)
+]
 
 test_success_sorted_ids_same_as_sort if {
 	every n in [0, 1, 64, 65, 100, 333] {

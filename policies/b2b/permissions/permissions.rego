@@ -6,9 +6,9 @@
 package b2b.permissions
 
 import data.b2b.catalog
-import data.b2b.check
 import data.b2b.grants
-import data.b2b.graph
+import data.b2b.refusals
+import data.b2b.slice
 import data.b2b.status
 
 # METADATA
@@ -18,27 +18,25 @@ import data.b2b.status
 #   gated (held codes the org's status refuses now), reasons (why nothing is effective, or why the org refuses acting)}.
 #   MODEL "Who may do what" rules 1-3; level-3 reach adds permissions, not roles.
 # entrypoint: true
-effective := _refused(r, _org_status) if {
-	r := status.subject_refusal
-} else := _refused(r, null) if {
-	r := status.org_refusal
+effective := _refused(refusals.subject_or_org) if {
+	count(refusals.subject_or_org) > 0
 } else := _staff if {
-	graph.is_staff
+	slice.is_staff
 } else := {
 	"roles": _roles,
 	"permissions": _permissions,
-	"orgStatus": graph.status_of(graph.org_id),
+	"orgStatus": slice.status_of(slice.org_id),
 	"gated": _gated,
-	"reasons": _reasons,
+	"reasons": refusals.buyer_any,
 }
 
 # API: orgStatus of the acting org, null when the org is unknown.
-_org_status := graph.status_of(graph.org_id) if graph.acting
+default _org_status := null
 
-else := null
+_org_status := slice.status_of(slice.org_id) if slice.acting
 
-# Nothing is effective for an unknown or disabled subject, or an unknown org.
-_refused(r, s) := {"roles": [], "permissions": [], "orgStatus": s, "gated": [], "reasons": [r]}
+# Nothing is effective for an unknown or disabled subject, or an unknown org (`[reason]`).
+_refused(rs) := {"roles": [], "permissions": [], "orgStatus": _org_status, "gated": [], "reasons": rs}
 
 # MODEL rules 1-2: roles held, direct first, then inherited from the nearest ancestor.
 _roles := [{"key": k[2], "from": k[3], "via": k[4]} |
@@ -57,22 +55,17 @@ _from(es, level) := sort({concat("@", [e[2], e[5]]) | some e in es; e[4] == leve
 
 # MODEL "Status": held codes the acting org's status refuses for buyers now.
 _gated := [] if {
-	status.open(graph.status_of(graph.org_id))
+	status.open(slice.status_of(slice.org_id))
 } else := sort({code |
 	some code in grants.codes
-	status.gate(code, graph.org_id)
+	status.gate(code, slice.org_id)
 })
-
-# Why the portal shows nothing usable: an org refusing acting, or no grant at all.
-_reasons := [r] if {
-	r := status.acting_refusal
-} else := [check.not_associated] if {
-	not grants.associated
-} else := []
 
 # MODEL Entities, Staff: staff roles cover codes everywhere, at the highest level, whatever the org's status.
 _staff := {
-	"roles": [{"key": key, "from": "staff", "via": "staff"} | some key in sort({k | some k in grants.staff_roles; data.b2b.catalog.staffRoles[k]})],
+	"roles": [{"key": key, "from": "staff", "via": "staff"} |
+		some key in sort({k | some k in grants.staff_roles; catalog.staffRoles[k]})
+	],
 	"permissions": [{"code": code, "level": max(catalog.permissions[code].levels), "from": from} |
 		some code in sort(object.keys(catalog.permissions))
 		from := sort({concat("@", [key, "staff"]) |
@@ -81,12 +74,12 @@ _staff := {
 		})
 		count(from) > 0
 	],
-	"orgStatus": graph.status_of(graph.org_id),
+	"orgStatus": slice.status_of(slice.org_id),
 	"gated": [],
 	"reasons": [],
 }
 
 # MODEL Entities, Staff: the codes a staff role covers.
-_staff_has(key, _) if data.b2b.catalog.staffRoles[key].all == true
+_staff_has(key, _) if catalog.staffRoles[key].all == true
 
-_staff_has(key, code) if code in data.b2b.catalog.staffRoles[key].codes
+_staff_has(key, code) if code in catalog.staffRoles[key].codes

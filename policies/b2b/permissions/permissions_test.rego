@@ -47,12 +47,18 @@ test_success_elastic_path_level3_reach_permissions_only if {
 
 test_success_highest_level_wins if {
 	p := permissions.effective with input as fx.mk("DE", [fx.m("DE", ["emp_buyer", "emp_shared_orders"], false)])
-	[x | some x in p.permissions; x.code == "order.view"] == [{"code": "order.view", "level": 2, "from": ["emp_shared_orders@DE"]}]
+	[x |
+		some x in p.permissions
+		x.code == "order.view"
+	] == [{"code": "order.view", "level": 2, "from": ["emp_shared_orders@DE"]}]
 }
 
 # commercetools Inactive: the roles stay, transactional codes are gated.
 test_success_commercetools_inactive_unit_gated if {
-	inp := object.union(fx.mk("DE", [fx.m("DE", ["ct_buyer"], true)]), {"graph": {"orgs": fx.patch_org("DE", {"status": "inactive"})}})
+	inp := object.union(
+		fx.mk("DE", [fx.m("DE", ["ct_buyer"], true)]),
+		{"graph": {"orgs": fx.patch_org("DE", {"status": "inactive"})}},
+	)
 	p := permissions.effective with input as inp
 	p.orgStatus == "inactive"
 	p.gated == ["cart.create", "order.place", "quote.checkout", "quote.create"]
@@ -60,9 +66,17 @@ test_success_commercetools_inactive_unit_gated if {
 }
 
 test_fail_bigcommerce_pending_company_denied if {
-	inp := object.union(fx.mk("DE", [fx.m("DE", ["bc_junior_buyer"], true)]), {"graph": {"orgs": fx.patch_org("DE", {"status": "pending"})}})
+	inp := object.union(
+		fx.mk("DE", [fx.m("DE", ["bc_junior_buyer"], true)]),
+		{"graph": {"orgs": fx.patch_org("DE", {"status": "pending"})}},
+	)
 	p := permissions.effective with input as inp
-	p.reasons == [{"code": "org_pending", "org": "DE", "status": "pending", "message": "org DE is pending: acting in it is refused"}]
+	p.reasons == [{
+		"code": "org_pending",
+		"org": "DE",
+		"status": "pending",
+		"message": "org DE is pending: acting in it is refused",
+	}]
 	count(p.gated) == count(p.permissions)
 }
 
@@ -83,7 +97,11 @@ test_fail_unknown_org if {
 test_fail_not_associated if {
 	permissions.effective == {
 		"roles": [], "permissions": [], "orgStatus": "active", "gated": [],
-		"reasons": [{"code": "not_associated", "org": "DE", "message": "no membership on the path of DE grants anything there"}],
+		"reasons": [{
+			"code": "not_associated",
+			"org": "DE",
+			"message": "no membership on the path of DE grants anything there",
+		}],
 	} with input as fx.mk("DE", [fx.m("FR", ["org_admin"], true)])
 }
 

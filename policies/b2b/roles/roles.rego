@@ -9,7 +9,9 @@ import data.b2b.catalog
 
 # METADATA
 # title: Canonical code
-# description: MODEL "Permission codes" - a catalog code is itself; a BigCommerce code from seed 004 (get_orders, purchase_enable, ...) is an alias of a catalog code.
+# description: |
+#   MODEL "Permission codes" - a catalog code is itself; a BigCommerce code from seed 004 (get_orders, purchase_enable,
+#   ...) is an alias of a catalog code.
 canonical(code) := code if catalog.permissions[code]
 
 else := catalog.aliases[code]
@@ -54,7 +56,8 @@ else := false
 # METADATA
 # title: Limit errors
 # description: |
-#   MODEL Role/Membership limits - `maxOrderTotal` a number >= 0, `periodBudget` {amount >= 0, period day|week|month|year}.
+#   MODEL Role/Membership limits - `maxOrderTotal` a number >= 0, `periodBudget` {amount >= 0, period
+#   day|week|month|year}.
 #   `holder` is the role or membership; absent or null limits are fine.
 limit_errors(holder, field) := [] if not "limits" in object.keys(holder)
 
@@ -94,15 +97,16 @@ _limit_error(field, message) := {"code": "invalid_limits", "field": field, "mess
 # title: Role validation
 # description: |
 #   Entrypoint `b2b/roles/validation`. Input `{"role": {key, name, permissions, assignableByBuyers, limits, checkout}}`.
-#   Answer `{"valid", "errors": [{code, field, message, ...}], "role": normalized}`; aliases are accepted and normalized.
+#   Answer `{"valid", "errors": [{code, field, message, ...}], "role": normalized}`; aliases are accepted and
+#   normalized.
 #   MODEL "Permission codes" - a role granting a code at a level the catalog does not support is rejected when saved.
 # entrypoint: true
 validation := validate(_input_role)
 
 # README: the role to validate is input.role.
-_input_role := input.role if input.role
+default _input_role := null
 
-else := null
+_input_role := input.role
 
 # METADATA
 # title: Validate
@@ -113,10 +117,10 @@ validate(role) := {
 	"role": _normalized(role),
 } if {
 	is_object(role)
-	errs := array.concat(
-		array.concat(_key_errors(role), _permission_errors(role)),
-		array.concat(_checkout_errors(role), array.concat(_assignable_errors(role), limit_errors(role, "limits"))),
-	)
+	errs := array.flatten([
+		_key_errors(role), _permission_errors(role), _checkout_errors(role), _assignable_errors(role),
+		limit_errors(role, "limits"),
+	])
 } else := {
 	"valid": false,
 	"errors": [{"code": "invalid_role", "field": "role", "message": "a role must be an object"}],
@@ -134,7 +138,11 @@ _permission_errors(role) := [e |
 	e := _permission_error(i, p)
 ] if {
 	is_array(role.permissions)
-} else := [{"code": "invalid_permissions", "field": "permissions", "message": "permissions must be a list of {code, level}"}]
+} else := [{
+	"code": "invalid_permissions",
+	"field": "permissions",
+	"message": "permissions must be a list of {code, level}",
+}]
 
 # The field of the i-th permission named in errors (API error details: {path, message}).
 _field(i, key) := concat("", ["permissions[", format_int(i, 10), "].", key])
@@ -165,13 +173,21 @@ _pget(p, key) := v if {
 } else := null
 
 # MODEL Role - checkout is direct or approval.
-_checkout_errors(role) := [{"code": "invalid_checkout", "field": "checkout", "message": "checkout must be direct or approval"}] if {
+_checkout_errors(role) := [{
+	"code": "invalid_checkout",
+	"field": "checkout",
+	"message": "checkout must be direct or approval",
+}] if {
 	"checkout" in object.keys(role)
 	not role.checkout in {"direct", "approval"}
 } else := []
 
 # commercetools "Assignable by buyers" is a boolean.
-_assignable_errors(role) := [{"code": "invalid_assignable", "field": "assignableByBuyers", "message": "assignableByBuyers must be a boolean"}] if {
+_assignable_errors(role) := [{
+	"code": "invalid_assignable",
+	"field": "assignableByBuyers",
+	"message": "assignableByBuyers must be a boolean",
+}] if {
 	"assignableByBuyers" in object.keys(role)
 	not is_boolean(role.assignableByBuyers)
 } else := []

@@ -82,7 +82,11 @@ test_success_template_levels_index_matches_permissions if {
 # No privilege escalation is possible between a platform's admin and the roles it assigns.
 test_success_template_admins_cover_their_platform if {
 	every pair in [
-		["org_admin", "buyer"], ["org_admin", "viewer"], ["org_admin", "bc_senior_buyer"], ["org_admin", "ep_buyer_admin"],
+		["org_admin", "buyer"], ["org_admin", "viewer"], [
+			"org_admin",
+			"bc_senior_buyer",
+		],
+		["org_admin", "ep_buyer_admin"],
 		["bc_admin", "bc_senior_buyer"], ["bc_admin", "bc_junior_buyer"], ["ct_admin", "ct_buyer"],
 		["ep_buyer_admin", "ep_buyer"], ["ep_buyer_admin", "ep_catalog_browser"],
 		["emp_admin", "emp_buyer"], ["emp_admin", "emp_requester"], ["emp_admin", "emp_shared_orders"],
@@ -159,10 +163,33 @@ test_fail_validation_unknown_code_and_unsupported_level if {
 	v == {
 		"valid": false,
 		"errors": [
-			{"code": "unknown_permission", "field": "permissions[0].code", "permission": "order.explode", "message": "unknown permission code order.explode"},
-			{"code": "unsupported_level", "field": "permissions[1].level", "permission": "order.place", "level": 1, "supported": [2, 3], "message": "level not supported by order.place"},
-			{"code": "unknown_permission", "field": "permissions[2].code", "message": "a permission needs a string code"},
-			{"code": "unsupported_level", "field": "permissions[3].level", "permission": "org.view_subsidiaries", "level": null, "supported": [3], "message": "level not supported by org.view_subsidiaries"},
+			{
+				"code": "unknown_permission",
+				"field": "permissions[0].code",
+				"permission": "order.explode",
+				"message": "unknown permission code order.explode",
+			},
+			{
+				"code": "unsupported_level",
+				"field": "permissions[1].level",
+				"permission": "order.place",
+				"level": 1,
+				"supported": [2, 3],
+				"message": "level not supported by order.place",
+			},
+			{
+				"code": "unknown_permission",
+				"field": "permissions[2].code",
+				"message": "a permission needs a string code",
+			},
+			{
+				"code": "unsupported_level",
+				"field": "permissions[3].level",
+				"permission": "org.view_subsidiaries",
+				"level": null,
+				"supported": [3],
+				"message": "level not supported by org.view_subsidiaries",
+			},
 		],
 		"role": {"key": "x", "permissions": [], "assignableByBuyers": false, "checkout": "direct"},
 	}
@@ -176,8 +203,22 @@ test_fail_validation_key_checkout_assignable_limits if {
 		"assignableByBuyers": "yes",
 		"limits": {"maxOrderTotal": "lots", "periodBudget": {"amount": 5, "period": "fortnight"}},
 	}}
-	[e.code | some e in v.errors] == ["invalid_key", "invalid_permissions", "invalid_checkout", "invalid_assignable", "invalid_limits", "invalid_limits"]
-	[e.field | some e in v.errors] == ["key", "permissions", "checkout", "assignableByBuyers", "limits.maxOrderTotal", "limits.periodBudget"]
+	[e.code | some e in v.errors] == [
+		"invalid_key",
+		"invalid_permissions",
+		"invalid_checkout",
+		"invalid_assignable",
+		"invalid_limits",
+		"invalid_limits",
+	]
+	[e.field | some e in v.errors] == [
+		"key",
+		"permissions",
+		"checkout",
+		"assignableByBuyers",
+		"limits.maxOrderTotal",
+		"limits.periodBudget",
+	]
 	every e in v.errors {
 		not "path" in object.keys(e)
 	}
@@ -185,7 +226,10 @@ test_fail_validation_key_checkout_assignable_limits if {
 }
 
 test_fail_validation_limits_not_object if {
-	roles.limit_errors({"limits": 5}, "limits") == [{"code": "invalid_limits", "field": "limits", "message": "limits must be an object"}]
+	roles.limit_errors(
+		{"limits": 5},
+		"limits",
+	) == [{"code": "invalid_limits", "field": "limits", "message": "limits must be an object"}]
 }
 
 test_success_validation_limits_absent_or_null if {
@@ -214,6 +258,13 @@ test_fail_validation_malformed_permission_entries if {
 	v.errors == [
 		{"code": "unknown_permission", "field": "permissions[0].code", "message": "a permission needs a string code"},
 		{"code": "unknown_permission", "field": "permissions[1].code", "message": "a permission needs a string code"},
-		{"code": "unsupported_level", "field": "permissions[2].level", "permission": "order.view", "level": null, "supported": [1, 2, 3], "message": "level not supported by order.view"},
+		{
+			"code": "unsupported_level",
+			"field": "permissions[2].level",
+			"permission": "order.view",
+			"level": null,
+			"supported": [1, 2, 3],
+			"message": "level not supported by order.view",
+		},
 	]
 }

@@ -6,7 +6,7 @@
 package b2b.status
 
 import data.b2b.catalog
-import data.b2b.graph
+import data.b2b.slice
 
 # METADATA
 # title: Subject refusal
@@ -17,25 +17,28 @@ subject_refusal := {
 	"code": "unknown_subject", "subject": _subject_id,
 	"message": concat("", ["subject ", _subject_id, " is not known"]),
 } if {
-	not graph.user
-	not graph.staff
+	not slice.user
+	not slice.staff
 } else := {
 	"code": "user_disabled", "subject": _subject_id,
 	"message": concat("", ["user ", _subject_id, " is disabled"]),
 } if {
-	graph.user
-	not graph.user.status == "active"
+	slice.user
+	not slice.user.status == "active"
 }
 
 # The subject id as given (for reasons).
+default _subject_id := ""
+
 _subject_id := id if {
-	id := graph.subject_id
+	id := slice.subject_id
 	is_string(id)
-} else := ""
+}
 
 # METADATA
 # title: Unknown org
-# description: The reason for an org id missing from the slice (an unknown subject or org is a deny with a reason, API Decisions).
+# description: |
+#   The reason for an org id missing from the slice (an unknown subject or org is a deny with a reason, API Decisions).
 unknown_org(id) := {"code": "unknown_org", "org": id, "message": concat("", ["org ", _str(id), " is not known"])}
 
 # Printable form of a possibly missing id.
@@ -46,15 +49,15 @@ else := "(none)"
 # METADATA
 # title: Org refusal
 # description: The acting org is missing from the slice.
-org_refusal := unknown_org(graph.org_id) if not graph.acting
+org_refusal := unknown_org(slice.org_id) if not slice.acting
 
 # METADATA
 # title: Acting refusal
 # description: |
 #   MODEL "Status" - pending (BigCommerce), rejected (BigCommerce) and disabled (Elastic Path "the account is not in the
 #   Disabled state") refuse acting in the org at all.
-acting_refusal := _reason(graph.org_id, s, "acting in it is refused") if {
-	s := graph.status_of(graph.org_id)
+acting_refusal := _reason(slice.org_id, s, "acting in it is refused") if {
+	s := slice.status_of(slice.org_id)
 	_gate(s).refuseActing
 }
 
@@ -65,7 +68,7 @@ acting_refusal := _reason(graph.org_id, s, "acting in it is refused") if {
 #   inactive - no transactional code, org.update/user.manage staff only; suspended - no order.place/quote.checkout;
 #   pending/rejected/disabled - everything refused. Staff are not gated.
 gate(code, id) := r if {
-	s := graph.status_of(id)
+	s := slice.status_of(id)
 	r := _refusal(code, id, s, _gate(s))
 }
 
@@ -118,6 +121,7 @@ readable(id) if not gate("order.view", id)
 # description: |
 #   `readable` for a status rather than an org - the order scope tests every org of a subtree against a set computed
 #   once per evaluation (a status the catalog does not know is gated like disabled, as in `gate`).
+# scope: document
 readable_status(s) if s in readable_statuses
 
 readable_status(s) if {
@@ -128,4 +132,7 @@ readable_status(s) if {
 # METADATA
 # title: Readable statuses
 # description: The catalog's statuses whose gate lets buyers read orders, once per evaluation.
-readable_statuses := {s | some s, g in catalog.statusGates; not _refusal("order.view", "", s, g)}
+readable_statuses contains s if {
+	some s, g in catalog.statusGates
+	not _refusal("order.view", "", s, g)
+}

@@ -12,18 +12,37 @@ test_success_active_user_not_refused if {
 }
 
 test_fail_unknown_subject if {
-	status.subject_refusal == {"code": "unknown_subject", "subject": "carol", "message": "subject carol is not known"} with input as object.union(fx.mk("DE", []), {"graph": {"user": null}})
-	status.subject_refusal.code == "unknown_subject" with input as object.union(fx.staff("DE", []), {"graph": {"staff": null}})
-	status.subject_refusal == {"code": "unknown_subject", "subject": "", "message": "subject  is not known"} with input as {"org": "DE"}
+	status.subject_refusal == {
+		"code": "unknown_subject",
+		"subject": "carol",
+		"message": "subject carol is not known",
+	} with input as object.union(fx.mk("DE", []), {"graph": {"user": null}})
+	status.subject_refusal.code == "unknown_subject" with input as object.union(
+		fx.staff("DE", []),
+		{"graph": {"staff": null}},
+	)
+	status.subject_refusal == {
+		"code": "unknown_subject",
+		"subject": "",
+		"message": "subject  is not known",
+	} with input as {"org": "DE"}
 }
 
 # MODEL Status: a disabled user is refused everywhere (Elastic Path user status Disabled).
 test_fail_user_disabled if {
-	status.subject_refusal == {"code": "user_disabled", "subject": "carol", "message": "user carol is disabled"} with input as object.union(fx.mk("DE", []), {"graph": {"user": {"status": "disabled"}}})
+	status.subject_refusal == {
+		"code": "user_disabled",
+		"subject": "carol",
+		"message": "user carol is disabled",
+	} with input as object.union(fx.mk("DE", []), {"graph": {"user": {"status": "disabled"}}})
 }
 
 test_fail_unknown_org if {
-	status.org_refusal == {"code": "unknown_org", "org": "XX", "message": "org XX is not known"} with input as fx.mk("XX", [])
+	status.org_refusal == {
+		"code": "unknown_org",
+		"org": "XX",
+		"message": "org XX is not known",
+	} with input as fx.mk("XX", [])
 	status.unknown_org(null) == {"code": "unknown_org", "org": null, "message": "org (none) is not known"}
 }
 

@@ -4,27 +4,35 @@
 #   Reading the one-tree slice the sidecar sends (README "The input contract"):
 #   the subject, the acting org, org paths, the memberships on the acting path and the path test.
 #   Nothing here iterates the whole slice: ancestry is read from each org's `path`.
-package b2b.graph
+package b2b.slice
 
 # METADATA
-# title: Graph
-# description: The slice (`input.graph`), or an empty object.
-graph := g if {
+# title: Raw slice
+# description: The slice as sent (`input.graph`), or an empty object.
+# scope: document
+default raw := {}
+
+raw := g if {
 	g := input.graph
 	is_object(g)
-} else := {}
+}
 
 # METADATA
 # title: Orgs
 # description: The orgs of the slice keyed by id; an id missing here is unknown.
+# scope: document
+default orgs := {}
+
 orgs := o if {
-	o := graph.orgs
+	o := raw.orgs
 	is_object(o)
-} else := {}
+}
 
 # METADATA
 # title: Settings
-# description: Store settings, the sidecar's `input.settings` over the catalog defaults (BigCommerce 5 levels / 500 companies; commercetools buyer-created units).
+# description: |
+#   Store settings, the sidecar's `input.settings` over the catalog defaults (BigCommerce 5 levels / 500 companies;
+#   commercetools buyer-created units).
 settings := object.union(data.b2b.catalog.settings, s) if {
 	s := input.settings
 	is_object(s)
@@ -38,22 +46,30 @@ subject_id := input.subject.id
 # METADATA
 # title: Subject kind
 # description: "`user` (default) or `staff`."
+# scope: document
+default subject_kind := "user"
+
 subject_kind := k if {
 	k := input.subject.kind
 	is_string(k)
-} else := "user"
+}
 
 # METADATA
 # title: Is staff
-# description: The subject is a seller-side staff member (MODEL Entities, Staff); always defined (true or false), so it is computed once per evaluation.
-is_staff := subject_kind == "staff"
+# description: |
+#   The subject is a seller-side staff member (MODEL Entities, Staff); always defined (true or false), so it is computed
+#   once per evaluation.
+# scope: document
+default is_staff := false
+
+is_staff if subject_kind == "staff"
 
 # METADATA
 # title: User
 # description: The subject's user record when the subject is a known user (MODEL Entities, User).
 user := u if {
 	subject_kind == "user"
-	u := graph.user
+	u := raw.user
 	is_object(u)
 	u.id == subject_id
 }
@@ -63,7 +79,7 @@ user := u if {
 # description: The subject's staff record when the subject is known staff.
 staff := s if {
 	is_staff
-	s := graph.staff
+	s := raw.staff
 	is_object(s)
 	s.id == subject_id
 }
@@ -96,10 +112,13 @@ root := acting_path[0]
 # METADATA
 # title: Tree settings
 # description: MODEL Entities - the top-level org carries `overLimit` (approval by default, or deny).
+# scope: document
+default over_limit := "approval"
+
 over_limit := o if {
-	o := graph.tree.overLimit
+	o := raw.tree.overLimit
 	o in {"approval", "deny"}
-} else := "approval"
+}
 
 # METADATA
 # title: Org status
@@ -118,10 +137,13 @@ else := "active"
 
 # METADATA
 # title: Inherits roles
-# description: MODEL Entities - does an org accept role assignments cascading from its ancestors (commercetools associateMode ExplicitAndFromParent); default true.
+# description: |
+#   MODEL Entities - does an org accept role assignments cascading from its ancestors (commercetools associateMode
+#   ExplicitAndFromParent); default true.
 inherits(id) if not orgs[id].inheritRoles == false
 
-# MODEL "Who may do what" rule 2: the deepest org on the acting path that opts out of inheritance; ancestors above it cannot reach the acting org.
+# MODEL "Who may do what" rule 2: the deepest org on the acting path that opts out of inheritance; ancestors above it
+# cannot reach the acting org.
 _floor := max(array.concat([0], [i | some i, id in acting_path; i > 0; not inherits(id)]))
 
 # METADATA
@@ -148,7 +170,8 @@ in_subtree(id) if orgs[id].path[acting_depth] == org_id
 # title: Reached from acting org
 # description: |
 #   MODEL "Who may do what", level 3 - the org `id` is a descendant of the acting org reached under the path test
-#   (every org below the acting org down to `id` inherits roles); Elastic Path "purchases of any child account in the subtree".
+#   (every org below the acting org down to `id` inherits roles); Elastic Path "purchases of any child account in the
+#   subtree".
 reached(id) if reached_path(orgs[id].path)
 
 # METADATA
@@ -168,23 +191,34 @@ _path_len := count(acting_path)
 # MODEL rule 3 path test below the acting org: an org that opts out of inheritance stops the reach
 # (the path is only scanned when the slice holds an opt-out at all).
 _cut_below_acting(p) if {
-	_any_opt_out
+	[d, cuts] := _cut_facts
 	some j, x in p
-	j > acting_depth
-	x in opt_outs
+	j > d
+	x in cuts
 }
+
+# The acting depth and the opt-outs, when the slice holds any (always defined, so computed once per evaluation).
+default _cut_facts := []
+
+_cut_facts := [acting_depth, opt_outs] if _any_opt_out
 
 # METADATA
 # title: Opt-outs
 # description: The orgs of the slice that opt out of inheritance (`inheritRoles` false), once per evaluation.
-opt_outs := {id | some id, o in orgs; o.inheritRoles == false}
+opt_outs contains id if {
+	some id, o in orgs
+	o.inheritRoles == false
+}
 
 # Some org of the slice opts out of inheritance.
-_any_opt_out := count(opt_outs) > 0
+default _any_opt_out := false
+
+_any_opt_out if count(opt_outs) > 0
 
 # METADATA
 # title: Same tree
-# description: MODEL Entities - trees are disjoint; an org belongs to the acting tree when its path starts at the acting root.
+# description: |
+#   MODEL Entities - trees are disjoint; an org belongs to the acting tree when its path starts at the acting root.
 same_tree(id) if orgs[id].path[0] == root
 
 # METADATA
@@ -196,14 +230,22 @@ memberships := [m |
 	some raw in _raw_memberships
 	is_object(raw)
 	i := path_index[raw.org]
-	m := {"org": raw.org, "index": i, "inheritable": _inheritable(raw), "roles": _roles_of(raw), "limits": _limits_of(raw)}
+	m := {
+		"org": raw.org,
+		"index": i,
+		"inheritable": _inheritable(raw),
+		"roles": _roles_of(raw),
+		"limits": _limits_of(raw),
+	}
 ]
 
-# README input contract: graph.memberships is the subject's memberships.
+# README input contract: raw.memberships is the subject's memberships.
+default _raw_memberships := []
+
 _raw_memberships := ms if {
-	ms := graph.memberships
+	ms := raw.memberships
 	is_array(ms)
-} else := []
+}
 
 # API import defaults - `inheritable` true (commercetools "Children will inherit" on by default).
 _inheritable(m) := false if m.inheritable == false
@@ -222,8 +264,8 @@ else := {}
 
 # METADATA
 # title: Role definition
-# description: A role by key - the slice's custom role (`graph.roles`) overrides the built-in template of the same key.
+# description: A role by key - the slice's custom role (`raw.roles`) overrides the built-in template of the same key.
 role_def(key) := r if {
-	r := graph.roles[key]
+	r := raw.roles[key]
 	is_object(r)
 } else := data.b2b.templates.roles[key]
