@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { PgChangeFeed, type ChangeFeed, type ChangeSink, type FeedStatus, type PgFeedOptions } from "./change-feed.ts";
+import { storeNamespace } from "./redis-tier.ts";
 
 /**
  * Change fan-out for a fleet: one sidecar (the relay, elected with a Redis lease) LISTENs to PostgreSQL and
@@ -16,18 +17,26 @@ import { PgChangeFeed, type ChangeFeed, type ChangeSink, type FeedStatus, type P
  *
  * While Redis is unreachable a sidecar listens to PostgreSQL itself (slower for PostgreSQL, never wrong), and
  * goes back to the relay once Redis answers again.
+ *
+ * Every message names the store its relay listens to (`s`, its identity): stores sharing a Redis and a prefix
+ * share the channel, and each sidecar ignores the messages of other stores. Each store elects its own relay
+ * (the lease key carries the identity).
  */
 export interface RedisFeedOptions extends PgFeedOptions {
   redis: Redis;
   /** A dedicated connection in subscriber mode. */
   subscriber: Redis;
   prefix: string;
+  /** The identity of the store this sidecar's caches hold (asked each time: it changes with the database). */
+  store: () => string;
   /** The relay lease: a relay that stops renewing it is replaced within this time. */
   leaseMs: number;
   logger: Logger;
 }
 
 interface Message {
+  /** the store's identity */
+  s: string;
   e: string;
   k?: string;
   v?: number;
@@ -39,19 +48,18 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
-const RELAY_PUBLISH = `
-local cur = redis.call('GET', KEYS[1])
-if not cur or tonumber(ARGV[1]) > tonumber(cur) then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
-return redis.call('PUBLISH', KEYS[2], ARGV[3])`;
+interface Relaying {
+  epoch: string;
+  store: () => string;
+}
 
 export class RedisChangeFeed implements ChangeFeed {
   private readonly id = randomUUID();
   private readonly channel: string;
-  private readonly leaseKey: string;
   private epoch: string | null = null;
   private fresh = 0;
   private resyncing: Promise<void> | undefined;
-  private relay: { feed: PgChangeFeed; holder: { epoch: string } } | undefined;
+  private relay: { feed: PgChangeFeed; holder: Relaying } | undefined;
   private fallback: PgChangeFeed | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -62,7 +70,11 @@ export class RedisChangeFeed implements ChangeFeed {
     private readonly options: RedisFeedOptions,
   ) {
     this.channel = `${options.prefix}changes`;
-    this.leaseKey = `${options.prefix}relay`;
+  }
+
+  /** One relay per store: the lease is named by the store's identity. */
+  private get leaseKey(): string {
+    return `${storeNamespace(this.options.prefix, this.options.store())}relay`;
   }
 
   async start(): Promise<void> {
@@ -100,14 +112,13 @@ export class RedisChangeFeed implements ChangeFeed {
    * The relay's deliveries are published (and raise the Redis version pointer in the same script), never applied
    * directly: the relay learns of its own changes through the channel like everyone, so ordering is the same.
    */
-  private relaySink(relay: { epoch: string }): ChangeSink {
-    const publish = (message: Message, key?: string, version?: number) =>
-      (key === undefined
-        ? this.options.redis.publish(this.channel, JSON.stringify(message))
-        : this.options.redis.eval(RELAY_PUBLISH, 2, `${this.options.prefix}cur:${key}`, this.channel, version ?? 0, 24 * 3600, JSON.stringify(message))
-      ).catch((error: unknown) => this.options.logger.warn({ err: error }, "graph relay: publish failed"));
+  private relaySink(relay: Relaying): ChangeSink {
+    const publish = (message: Omit<Message, "s">) =>
+      this.options.redis
+        .publish(this.channel, JSON.stringify({ s: relay.store(), ...message } satisfies Message))
+        .catch((error: unknown) => this.options.logger.warn({ err: error }, "graph relay: publish failed"));
     return {
-      change: (k, v) => void publish({ e: relay.epoch, k, v }, k, v),
+      change: (k, v) => void publish({ e: relay.epoch, k, v }),
       // Each new LISTEN session of the relay is a new epoch: subscribers resync.
       resync: async () => {
         relay.epoch = randomUUID();
@@ -123,6 +134,9 @@ export class RedisChangeFeed implements ChangeFeed {
     } catch {
       return;
     }
+    // Another store's relay is ignored; this process's own relay is not: its store is the one PostgreSQL has now
+    // (the database was replaced), and its new epoch makes the caches resync and take the new identity.
+    if (message.s !== this.options.store() && message.e !== this.relay?.holder.epoch) return;
     const receivedAt = Date.now();
     this.lastMessageAt = receivedAt;
     if (message.k !== undefined && message.v !== undefined) this.sink.change(message.k, message.v, "redis");
@@ -172,8 +186,9 @@ export class RedisChangeFeed implements ChangeFeed {
   }
 
   private async startRelay(): Promise<void> {
-    const holder = { epoch: randomUUID() };
-    const feed = new PgChangeFeed(this.relaySink(holder), this.options, "postgres");
+    // Messages name the store the relay's own listening connection reaches: the facts it relays are that store's.
+    const holder: Relaying = { epoch: randomUUID(), store: () => feed.store };
+    const feed: PgChangeFeed = new PgChangeFeed(this.relaySink(holder), this.options, "postgres");
     this.relay = { feed, holder };
     this.options.logger.info({ relay: this.id }, "graph change feed: relaying PostgreSQL changes to Redis");
     await feed.start();
@@ -190,7 +205,7 @@ export class RedisChangeFeed implements ChangeFeed {
       if (fresh > last) {
         last = fresh;
         this.options.redis
-          .publish(this.channel, JSON.stringify({ e: relay.holder.epoch } satisfies Message))
+          .publish(this.channel, JSON.stringify({ s: relay.holder.store(), e: relay.holder.epoch } satisfies Message))
           .catch(() => undefined);
       }
       setTimeout(beat, Math.max(20, Math.floor(this.options.heartbeatMs / 2))).unref();

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { TreeData } from "../cache/tree-snapshot.ts";
 import type { RoleRecord, StaffRecord, UserRecord } from "./graph-schemas.ts";
+import { STORE_ID_SQL } from "./store-identity.ts";
 
 /** A tree as PostgreSQL serialized it: the text goes to Redis unchanged, the parsed form to the snapshot. */
 export interface LoadedTree {
@@ -28,6 +29,8 @@ tree (id, parent, name, status, inherit_roles, attributes, over_limit, depth) as
 select json_build_object(
   'r', (select id from rt),
   'v', coalesce((select version from graph_versions where key = 't:' || (select id from rt)), 0),
+  'x', (select stamp from graph_versions where key = 't:' || (select id from rt)),
+  'i', ${STORE_ID_SQL},
   'o', coalesce((select json_agg(json_build_array(id, parent, name, status, inherit_roles, attributes, over_limit)
                    order by depth, id) from tree), '[]'),
   'm', coalesce((select json_agg(json_build_array(m.user_id, m.org_id, m.roles, m.inheritable, m.limits))
@@ -59,6 +62,8 @@ sized (id, n) as (
 select json_build_object(
   'r', (select id from rt),
   'v', coalesce((select version from graph_versions where key = 't:' || (select id from rt)), 0),
+  'x', (select stamp from graph_versions where key = 't:' || (select id from rt)),
+  'i', ${STORE_ID_SQL},
   's', (select count(*) from sized),
   'o', coalesce((select json_agg(json_build_array(id, parent, name, status, inherit_roles, attributes, over_limit)
                    order by depth, id) from path), '[]'),
@@ -176,17 +181,48 @@ export class FactLoader {
     return { version: Number(row?.version ?? 0), value: new Map((row?.staff ?? []).map((s) => [s.id, s])) };
   }
 
-  /** Current versions of cache keys (missing keys are version 0). */
-  async versions(keys: string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>(keys.map((k) => [k, 0]));
-    if (keys.length === 0) return out;
-    const { rows } = await this.pool.query<{ key: string; version: string }>(
-      "select key, version from graph_versions where key = any($1::text[])",
+  /**
+   * The store's identity and the current versions of cache keys (missing keys are version 0), in one snapshot:
+   * what a resync compares the caches with.
+   */
+  async current(keys: string[]): Promise<{ store: string; versions: Map<string, number> }> {
+    const { rows } = await this.pool.query<{ store: string; versions: Record<string, number> }>(
+      `select ${STORE_ID_SQL} as store,
+              coalesce((select json_object_agg(key, version) from graph_versions where key = any($1::text[])), '{}') as versions`,
       [keys],
     );
-    for (const r of rows) out.set(r.key, Number(r.version));
-    return out;
+    const row = rows[0]!;
+    const versions = new Map<string, number>(keys.map((k) => [k, 0]));
+    for (const [k, v] of Object.entries(row.versions)) versions.set(k, Number(v));
+    return { store: row.store, versions };
   }
+
+  /**
+   * The current version and stamp of the tree holding `org` (null: no such org), with the store's identity: what
+   * a value found in Redis must match before it may serve. One primary-key probe per level.
+   */
+  async treeVersion(org: string): Promise<TreeVersion | null> {
+    const { rows } = await this.pool.query<{ root: string | null; version: string; stamp: string | null; store: string }>(
+      this.statement(
+        "b2b_tree_version",
+        `select r.root, coalesce(g.version, 0) as version, g.stamp::text as stamp, ${STORE_ID_SQL} as store
+           from (select b2b_tree_root($1::text) as root) r left join graph_versions g on g.key = 't:' || r.root`,
+        [org],
+      ),
+    );
+    const row = rows[0];
+    if (!row?.root) return null;
+    return { store: row.store, key: `t:${row.root}`, version: Number(row.version), stamp: row.stamp ?? "" };
+  }
+}
+
+/** Which version of a tree PostgreSQL holds now. */
+export interface TreeVersion {
+  store: string;
+  key: string;
+  version: number;
+  /** Random per bump (migration 002): '' for a tree never bumped. */
+  stamp: string;
 }
 
 interface RoleRow {

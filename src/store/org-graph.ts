@@ -108,11 +108,12 @@ export async function createOrgGraph(config: OrgGraphConfig, logger: Logger, cou
 
     const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
     if (redis) closers.push(() => redis.close());
-    const tier = redis ? new RedisTier(redis.commands, config.REDIS_KEY_PREFIX) : undefined;
+    // Every Redis key names the store the cache (below) currently reads: asked on each call, never before it exists.
+    const tier = redis ? new RedisTier(redis.commands, config.REDIS_KEY_PREFIX, (): string => cache.store) : undefined;
 
     const loader = new FactLoader(db.pool, db.kind === "postgres");
     if (db.kind === "postgres") await loader.warm(Math.min(WARM_CONNECTIONS, config.PG_POOL_MAX));
-    const cache = new GraphCache(
+    const cache: GraphCache = new GraphCache(
       loader,
       tier,
       {
@@ -120,9 +121,11 @@ export async function createOrgGraph(config: OrgGraphConfig, logger: Logger, cou
         maxUsers: config.CACHE_MAX_USERS,
         maxStalenessMs: config.GRAPH_MAX_STALENESS_MS,
         consistencyWaitMs: config.CONSISTENCY_WAIT_MS,
+        heartbeatMs: config.GRAPH_HEARTBEAT_MS,
       },
       metrics,
       log,
+      (await loader.current([])).store,
     );
     const feed = await startFeed(db, redis, cache, config, log);
     closers.push(() => feed.close());
@@ -251,6 +254,7 @@ async function startFeed(
     redis: redis.commands,
     subscriber: redis.subscriber,
     prefix: config.REDIS_KEY_PREFIX,
+    store: () => cache.store,
     leaseMs: config.REDIS_RELAY_LEASE_MS,
   });
   await feed.start();

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { OrgGraph } from "../../src/store/org-graph.ts";
+import {
+  adminQuery,
+  clearRedisPrefix,
+  dropDatabase,
+  eventually,
+  freshDatabase,
+  openGraph,
+  REDIS_URL,
+  smallDocument,
+  uniquePrefix,
+} from "../store/graph-test-support.ts";
+
+/** The small document with carol's membership in DE left out: the same org ids, different facts. */
+const withoutCarolInDe = {
+  ...smallDocument,
+  memberships: smallDocument.memberships.filter((m) => !(m.user === "carol" && m.org === "DE")),
+};
+
+/** Orgs of the subject's memberships on the path to `org`: empty means every buyer permission is denied. */
+const orgsOf = async (graph: OrgGraph, user: string, org: string, atLeast?: string) =>
+  (await graph.slice({ subject: { id: user }, org, ...(atLeast ? { atLeast } : {}) })).graph.memberships.map((m) => m.org);
+
+/** Asks several times: the first answer of a cold tree is a path read, the later ones come from the caches. */
+async function answersOf(graph: OrgGraph, user: string, org: string, times = 6): Promise<string[][]> {
+  const out: string[][] = [];
+  for (let i = 0; i < times; i++) {
+    out.push(await orgsOf(graph, user, org));
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  return out;
+}
+
+describe("two stores behind one Redis and one key prefix", () => {
+  const prefix = uniquePrefix("identity");
+  let urlA: string;
+  let urlB: string;
+  let a: OrgGraph;
+  let b: OrgGraph;
+
+  beforeAll(async () => {
+    urlA = await freshDatabase("identity_a");
+    urlB = await freshDatabase("identity_b");
+    a = await openGraph({ DATABASE_URL: urlA, REDIS_URL, REDIS_KEY_PREFIX: prefix });
+    b = await openGraph({ DATABASE_URL: urlB, REDIS_URL, REDIS_KEY_PREFIX: prefix });
+    await a.importDocument(smallDocument);
+    await b.importDocument(withoutCarolInDe);
+    await eventually(async () => (await a.status()).feed.freshAsOf > 0 && (await b.status()).feed.freshAsOf > 0, "feeds up");
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await dropDatabase(urlA);
+    await dropDatabase(urlB);
+    await clearRedisPrefix(prefix);
+  });
+
+  it("answers each store from its own facts, never from the other's cached trees", async () => {
+    expect(await orgsOf(a, "carol", "BER")).toEqual(["DE"]);
+    // A's whole tree lands in Redis behind that first decision.
+    await eventually(() => a.metrics.lookups.postgres.hit > 0, "a loaded its tree");
+    await new Promise((r) => setTimeout(r, 100));
+    for (const answer of await answersOf(b, "carol", "BER")) expect(answer).toEqual([]);
+    for (const answer of await answersOf(a, "carol", "BER")) expect(answer).toEqual(["DE"]);
+    // A change in one store is not taken for a change in the other.
+    await b.putMembership("US", "bob", { roles: ["viewer"] });
+    for (const answer of await answersOf(a, "carol", "BER")) expect(answer).toEqual(["DE"]);
+    for (const answer of await answersOf(b, "carol", "BER")) expect(answer).toEqual([]);
+  });
+
+  it("honours a store's own tokens", async () => {
+    const removed = await a.deleteMembership("DE", "carol");
+    expect(await orgsOf(a, "carol", "BER", removed.graphToken)).toEqual([]);
+    const added = await b.putMembership("DE", "carol", { roles: ["buyer"] });
+    expect(await orgsOf(b, "carol", "BER", added.graphToken)).toEqual(["DE"]);
+    await a.putMembership("DE", "carol", { roles: ["requester", "buyer"], limits: { maxOrderTotal: 500 } });
+    await b.deleteMembership("DE", "carol");
+  });
+
+  it("refuses a token of the other store as 400 on consistency.atLeast", async () => {
+    const written = await a.putUser("zoe", {});
+    await expect(orgsOf(b, "carol", "BER", written.graphToken)).rejects.toMatchObject({
+      code: "invalid_request",
+      details: [expect.objectContaining({ path: "consistency.atLeast" })],
+    });
+    const slice = await a.slice({ subject: { id: "carol" }, org: "BER" });
+    await expect(orgsOf(b, "carol", "BER", slice.graphToken)).rejects.toMatchObject({ code: "invalid_request" });
+    // An old-format token names no store: refused too.
+    const old = `g1.${Buffer.from(JSON.stringify([["t:ACME", 1]])).toString("base64url")}`;
+    await expect(orgsOf(a, "carol", "BER", old)).rejects.toMatchObject({ code: "invalid_request" });
+  });
+});
+
+describe("a store dropped and re-imported under a running sidecar", () => {
+  const prefix = uniquePrefix("identity_reimport");
+  let url: string;
+  let graph: OrgGraph;
+
+  beforeAll(async () => {
+    url = await freshDatabase("identity_reimport");
+    graph = await openGraph({ DATABASE_URL: url, REDIS_URL, REDIS_KEY_PREFIX: prefix, GRAPH_MAX_STALENESS_MS: "4000" });
+    await graph.importDocument(smallDocument);
+    await eventually(async () => (await graph.status()).feed.freshAsOf > 0, "feed up");
+  });
+  afterAll(async () => {
+    await graph?.close();
+    await dropDatabase(url);
+    await clearRedisPrefix(prefix);
+  });
+
+  it("stops answering from the old store's facts, with and without tokens", async () => {
+    const before = await graph.putUser("zoe", {});
+    expect(await orgsOf(graph, "carol", "BER", before.graphToken)).toEqual(["DE"]);
+    await eventually(() => graph.metrics.lookups.postgres.hit > 0, "tree cached");
+
+    const name = new URL(url).pathname.slice(1);
+    await adminQuery(`drop database ${name} with (force)`);
+    await adminQuery(`create database ${name}`);
+    const importer = await openGraph({ DATABASE_URL: url });
+    // Extra writes first, so the new store's versions reach and pass the old one's.
+    await importer.importDocument({ ...withoutCarolInDe, memberships: [] });
+    await importer.importDocument(withoutCarolInDe);
+    const reimported = await importer.importDocument(withoutCarolInDe);
+    await importer.close();
+
+    await eventually(async () => (await orgsOf(graph, "carol", "BER").catch(() => ["error"])).length === 0, "the new store's facts", 6_000);
+    for (const answer of await answersOf(graph, "carol", "BER")) expect(answer).toEqual([]);
+    expect(await orgsOf(graph, "carol", "BER", reimported.graphToken)).toEqual([]);
+    await expect(orgsOf(graph, "carol", "BER", before.graphToken)).rejects.toMatchObject({ code: "invalid_request" });
+
+    // A sidecar started now shares the Redis prefix with whatever the old store left there.
+    const late = await openGraph({ DATABASE_URL: url, REDIS_URL, REDIS_KEY_PREFIX: prefix });
+    try {
+      for (const answer of await answersOf(late, "carol", "BER")) expect(answer).toEqual([]);
+    } finally {
+      await late.close();
+    }
+  });
+});
