@@ -132,6 +132,7 @@ describe("a store dropped and re-imported under a running sidecar", () => {
     // A sidecar started now shares the Redis prefix with whatever the old store left there.
     const late = await openGraph({ DATABASE_URL: url, REDIS_URL, REDIS_KEY_PREFIX: prefix });
     try {
+      await eventually(async () => (await late.status()).feed.freshAsOf > 0, "the late sidecar hears the feed");
       for (const answer of await answersOf(late, "carol", "BER")) expect(answer).toEqual([]);
     } finally {
       await late.close();
