@@ -39,6 +39,8 @@ export type OrgGraphConfig = Pick<
 /** A type (not an interface) so it is assignable to Record<string, unknown>. */
 export type GraphStatus = {
   store: StoreKind;
+  /** The store's identity (docs/graph-store.md, "Store identity and restores"). */
+  identity: string;
   /** Embedded store: where `psql` or a host application can reach it (loopback only). */
   embedded?: { url: string };
   reachable: boolean;
@@ -150,6 +152,7 @@ export async function createOrgGraph(config: OrgGraphConfig, logger: Logger, cou
       const stats = cache.stats();
       const out: GraphStatus = {
         store: db.kind,
+        identity: cache.store,
         ...(db.embedded ? { embedded: { url: `postgres://postgres@${db.embedded.host}:${db.embedded.port}/postgres?sslmode=disable` } } : {}),
         reachable: true,
         feed: feed.status(),

@@ -139,3 +139,50 @@ describe("a store dropped and re-imported under a running sidecar", () => {
     }
   });
 });
+
+describe("a database and its copy behind one Redis prefix", () => {
+  const prefix = uniquePrefix("identity_copy");
+  let url: string;
+  let copyUrl: string;
+  const graphs: OrgGraph[] = [];
+
+  beforeAll(async () => {
+    url = await freshDatabase("identity_orig");
+    const importer = await openGraph({ DATABASE_URL: url });
+    await importer.importDocument(smallDocument);
+    await importer.close();
+    // A copy shares the store_identity row of its original (staging made from production, a test's template).
+    const name = new URL(url).pathname.slice(1);
+    const copy = `${name}_copy`;
+    await eventually(async () => {
+      await adminQuery(`drop database if exists ${copy} with (force)`);
+      await adminQuery(`create database ${copy} template ${name}`);
+      return true;
+    }, "copy the database");
+    copyUrl = url.replace(`/${name}`, `/${copy}`);
+  });
+  afterAll(async () => {
+    for (const g of graphs) await g.close();
+    await dropDatabase(url);
+    await dropDatabase(copyUrl);
+    await clearRedisPrefix(prefix);
+  });
+
+  it("keeps the two apart: each hears its own changes, not the copy's relay", async () => {
+    // The copy's sidecar starts first, so it would hold a relay lease the two shared.
+    const onCopy = await openGraph({ DATABASE_URL: copyUrl, REDIS_URL, REDIS_KEY_PREFIX: prefix });
+    graphs.push(onCopy);
+    await eventually(async () => (await onCopy.status()).feed.relay === true, "the copy's relay");
+    const writer = await openGraph({ DATABASE_URL: url, REDIS_URL, REDIS_KEY_PREFIX: prefix });
+    const reader = await openGraph({ DATABASE_URL: url, REDIS_URL, REDIS_KEY_PREFIX: prefix });
+    graphs.push(writer, reader);
+    await eventually(async () => (await reader.status()).feed.freshAsOf > 0, "feed up");
+    expect(await orgsOf(reader, "carol", "BER")).toEqual(["DE"]);
+    expect(await orgsOf(onCopy, "carol", "BER")).toEqual(["DE"]);
+    expect((await reader.status()).identity).not.toBe((await onCopy.status()).identity);
+
+    await writer.deleteMembership("DE", "carol");
+    await eventually(async () => (await orgsOf(reader, "carol", "BER")).length === 0, "the reader hears the change", 5_000);
+    expect(await orgsOf(onCopy, "carol", "BER")).toEqual(["DE"]);
+  });
+});
