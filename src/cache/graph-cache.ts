@@ -576,18 +576,19 @@ export class GraphCache implements ChangeSink {
     const roles = this.roles?.version;
     const staff = this.staff?.version;
     const keys = [...trees.map((t) => `t:${t.root}`), ...users.map(([u]) => `u:${u}`), "roles", "staff"];
-    const heardBefore = keys.map((k) => [k, this.heard.peek(k) ?? 0] as const);
+    const heardBefore = keys.map((k): [string, number] => [k, this.heard.peek(k) ?? 0]);
     const { store, versions: current } = await this.loader.current(keys);
     if (store !== this.storeId) return this.checkStore(store);
-    const ahead = (key: string, version: number | undefined) => version !== undefined && version > (current.get(key) ?? 0);
-    const regressed =
-      trees.find((t) => t.store === store && ahead(`t:${t.root}`, t.version) && `t:${t.root}`) ??
-      users.find(([id, v]) => ahead(`u:${id}`, v)) ??
-      (ahead("roles", roles) || ahead("staff", staff) ? "roles/staff" : undefined) ??
-      heardBefore.find(([k, v]) => ahead(k, v));
-    if (regressed) {
-      const key = typeof regressed === "string" ? regressed : "root" in regressed ? `t:${regressed.root}` : String(regressed[0]);
-      this.restored(key, -1, current.get(key) ?? 0);
+    const held: [string, number | undefined][] = [
+      ...trees.filter((t) => t.store === store).map((t): [string, number] => [`t:${t.root}`, t.version]),
+      ...users.map(([id, v]): [string, number | undefined] => [`u:${id}`, v]),
+      ["roles", roles],
+      ["staff", staff],
+      ...heardBefore,
+    ];
+    const ahead = held.find(([key, version]) => version !== undefined && version > (current.get(key) ?? 0));
+    if (ahead) {
+      this.restored(ahead[0], ahead[1]!, current.get(ahead[0]) ?? 0);
       return;
     }
     this.unknownOrgs.clear();

@@ -33,8 +33,11 @@ async function answersOf(graph: OrgGraph, user: string, org: string, times = 6):
   return out;
 }
 
-/** A private redis-server (never the shared one) that writes its snapshot into `dir`. */
-const PORT = Number(process.env.TEST_PRIVATE_REDIS_PORT ?? 6391);
+/**
+ * A private redis-server (never the shared one) that writes its snapshot into `dir`; on the port after the restart
+ * test's, since test files run in parallel.
+ */
+const PORT = Number(process.env.TEST_PRIVATE_REDIS_PORT ?? 6390) + 1;
 const privateUrl = `redis://127.0.0.1:${PORT}/0`;
 
 async function startRedis(dir: string): Promise<ChildProcess> {
