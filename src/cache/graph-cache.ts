@@ -66,6 +66,7 @@ export class GraphCache implements ChangeSink {
   /** The identity of the store behind this cache (migration 002): in Redis keys, feed messages and tokens. */
   private storeId: string;
   private emptyTokenText: string;
+  private readonly postgresVersions = new WeakSet<GraphVersions>();
 
   constructor(
     private readonly loader: FactLoader,
@@ -91,6 +92,15 @@ export class GraphCache implements ChangeSink {
   /** The versions of a graphToken of this store; another store's token, or no token at all, is invalid_request. */
   decodeToken(token: string): GraphVersions {
     return decodeToken(token, this.storeId);
+  }
+
+  /**
+   * Marks versions just read from PostgreSQL (an administration decision's): PostgreSQL has them, so a read at
+   * least as new loads at once instead of waiting for the feed to announce them.
+   */
+  readFromPostgres(versions: GraphVersions): GraphVersions {
+    this.postgresVersions.add(versions);
+    return versions;
   }
 
   /** The token of a read that read no tree. */
@@ -468,7 +478,7 @@ export class GraphCache implements ChangeSink {
   ): Promise<T> {
     const arrived = Date.now();
     const deadline = arrived + this.options.consistencyWaitMs;
-    let after: number | undefined = known ? undefined : this.loadCounter;
+    let after: number | undefined = known && !this.postgresVersions.has(token) ? undefined : this.loadCounter;
     /** The feed announced the version before the load about to run began. */
     let announced = false;
     for (;;) {

@@ -301,7 +301,7 @@ export class GraphFacts {
       );
       const versions = new Map<string, number>(given ?? []);
       for (const r of rows) versions.set(r.key, Math.max(Number(r.version), versions.get(r.key) ?? 0));
-      return versions;
+      return this.cache.readFromPostgres(versions);
     } catch (error) {
       throw toStoreError(error);
     }
