@@ -328,6 +328,7 @@ export class GraphCache implements ChangeSink {
   }
 
   private keep(snapshot: TreeSnapshot): void {
+    if (snapshot.store !== this.storeId) return; // read before the store was replaced
     const key = `t:${snapshot.root}`;
     if ((this.heard.peek(key) ?? 0) > snapshot.version) return; // already replaced: used once, not kept
     const old = this.trees.peek(snapshot.root);
@@ -497,13 +498,17 @@ export class GraphCache implements ChangeSink {
       const now = Date.now();
       if (now >= deadline) throw notInTime();
       const live = now - this.feedFreshAsOf() <= this.options.heartbeatMs * LIVE_BEATS;
-      const woken = await this.heardOf(key, token.get(key) ?? 0, live ? deadline : Math.min(deadline, now + POLL_MS));
+      // A silent feed: poll on a common grid, so every read waiting at once wakes together and joins one load.
+      const until = live ? deadline : Math.min(deadline, Math.ceil((now + 1) / POLL_MS) * POLL_MS);
+      const waitingFrom = this.loadCounter;
+      const woken = await this.heardOf(key, token.get(key) ?? 0, until);
       if (woken) {
         after = woken.at;
         announced = woken.heard;
         continue;
       }
-      after = this.loadCounter;
+      // Any load started since this wait began is newer than what this read has seen.
+      after = waitingFrom;
       announced = false;
       if (Date.now() < deadline) continue; // a silent feed: ask PostgreSQL again
       // The feed confirmed, after this read arrived, that every committed change was delivered: no such version yet.
