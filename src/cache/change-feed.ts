@@ -37,12 +37,16 @@ export function parsePayload(payload: string | undefined): [string, number] | nu
   return [payload.slice(0, space), version];
 }
 
-/** The store's identity and the last change sequence number handed out (it only goes back with a restore). */
-async function readState(client: pg.Client): Promise<{ store: string; seq: number }> {
-  const { rows } = await client.query<{ store: string; seq: string }>(
-    `select ${STORE_ID_SQL} as store, (select last_value from graph_change_seq) as seq`,
+/**
+ * The store's identity, the last change sequence number handed out (it only goes back with a restore) and the
+ * versions table's oid (a restored dump re-creates the table): what tells a replaced or restored store.
+ */
+async function readState(client: pg.Client): Promise<{ store: string; seq: number; table: string }> {
+  const { rows } = await client.query<{ store: string; seq: string; table: string }>(
+    `select ${STORE_ID_SQL} as store, (select last_value from graph_change_seq) as seq,
+            'graph_versions'::regclass::oid::text as table`,
   );
-  return { store: rows[0]?.store ?? "", seq: Number(rows[0]?.seq ?? 0) };
+  return { store: rows[0]?.store ?? "", seq: Number(rows[0]?.seq ?? 0), table: rows[0]?.table ?? "" };
 }
 
 export interface PgFeedOptions {
@@ -75,6 +79,7 @@ export class PgChangeFeed implements ChangeFeed {
   /** The identity of the store this connection reaches, and the highest change sequence it has seen. */
   private storeId = "";
   private highestSeq = 0;
+  private table = "";
 
   constructor(
     private readonly sink: ChangeSink,
@@ -128,6 +133,7 @@ export class PgChangeFeed implements ChangeFeed {
       const state = await readState(client);
       this.storeId = state.store;
       this.highestSeq = state.seq;
+      this.table = state.table;
       this.client = client;
       await this.sink.resync();
       this.connected = true;
@@ -166,19 +172,21 @@ export class PgChangeFeed implements ChangeFeed {
 
   /**
    * The heartbeat: answering it proves every notification committed before it was delivered. It also reads the
-   * store's identity and change sequence: another identity (the database was dropped and created anew) or a
-   * sequence gone back (restored from a backup) without the connection breaking means the caches hold facts
-   * PostgreSQL no longer has, so the sink resyncs before freshness is confirmed.
+   * store's identity, change sequence and versions table: another identity (the database was dropped and created
+   * anew), a sequence gone back or a re-created table (restored from a backup) without the connection breaking
+   * means the caches may hold facts PostgreSQL no longer has, so the sink resyncs (comparing versions and stamps)
+   * before freshness is confirmed.
    */
   private async check(client: pg.Client): Promise<void> {
     const state = await readState(client);
-    if (state.store !== this.storeId || state.seq < this.highestSeq) {
+    if (state.store !== this.storeId || state.seq < this.highestSeq || state.table !== this.table) {
       this.options.logger.warn(
         { store: state.store, was: this.storeId, seq: state.seq, highestSeq: this.highestSeq },
         "graph change feed: the store was replaced or went back in time, resyncing",
       );
       this.storeId = state.store;
       this.highestSeq = state.seq;
+      this.table = state.table;
       await this.sink.resync();
       return;
     }

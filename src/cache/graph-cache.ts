@@ -20,14 +20,17 @@ export interface GraphCacheOptions {
   heartbeatMs: number;
 }
 
+/** `stamp`: of `version` (migration 002), so a resync tells a restored history's same version number apart. */
 interface CachedUser {
   version: number;
+  stamp: string;
   user: UserRecord | null;
   freshAt: number;
 }
 
 interface CachedSet<T> {
   version: number;
+  stamp: string;
   value: Map<string, T>;
   freshAt: number;
 }
@@ -221,7 +224,7 @@ export class GraphCache implements ChangeSink {
       this.tree(org).catch(() => undefined);
     });
     if (user === null || !loadedUser || !satisfies(token, `u:${user}`, loadedUser.version)) return { tree };
-    this.rememberUser(user, { version: loadedUser.version, user: loadedUser.value, freshAt: started });
+    this.rememberUser(user, { version: loadedUser.version, stamp: loadedUser.stamp, user: loadedUser.value, freshAt: started });
     return { tree, user: loadedUser.value };
   }
 
@@ -375,7 +378,7 @@ export class GraphCache implements ChangeSink {
         this.guarded(async (): Promise<CachedUser> => {
           const started = Date.now();
           const loaded = await this.loader.user(id);
-          return { version: loaded.version, user: loaded.value, freshAt: started };
+          return { version: loaded.version, stamp: loaded.stamp, user: loaded.value, freshAt: started };
         }),
       );
     const cached = this.users.peek(id);
@@ -428,7 +431,7 @@ export class GraphCache implements ChangeSink {
         this.guarded(async (): Promise<CachedSet<T>> => {
           const started = Date.now();
           const loaded = await read();
-          return { version: loaded.version, value: loaded.value, freshAt: started };
+          return { version: loaded.version, stamp: loaded.stamp, value: loaded.value, freshAt: started };
         }),
       );
     if (!token) return load(-1);
@@ -601,28 +604,33 @@ export class GraphCache implements ChangeSink {
       ["staff", staff],
       ...heardBefore,
     ];
-    const ahead = held.find(([key, version]) => version !== undefined && version > (current.get(key) ?? 0));
+    const ahead = held.find(([key, version]) => version !== undefined && version > (current.get(key)?.version ?? 0));
     if (ahead) {
-      this.restored(ahead[0], ahead[1]!, current.get(ahead[0]) ?? 0);
+      this.restored(ahead[0], ahead[1]!, current.get(ahead[0])?.version ?? 0);
       return;
     }
+    // The same version with another stamp is another history (a restore that new writes have caught up with).
+    const same = (key: string, entry: { version: number; stamp: string }) => {
+      const now = current.get(key);
+      return now !== undefined && now.version === entry.version && now.stamp === entry.stamp;
+    };
     this.unknownOrgs.clear();
     for (const t of trees) {
-      if (t.store === store && current.get(`t:${t.root}`) === t.version) t.freshAt = Math.max(t.freshAt, started);
+      if (t.store === store && same(`t:${t.root}`, t)) t.freshAt = Math.max(t.freshAt, started);
       else this.trees.delete(t.root);
     }
     for (const [id] of users) {
       const cached = this.users.peek(id);
       if (!cached) continue;
-      if (current.get(`u:${id}`) === cached.version) cached.freshAt = Math.max(cached.freshAt, started);
+      if (same(`u:${id}`, cached)) cached.freshAt = Math.max(cached.freshAt, started);
       else this.users.delete(id);
     }
     if (this.roles) {
-      if (current.get("roles") === this.roles.version) this.roles.freshAt = Math.max(this.roles.freshAt, started);
+      if (same("roles", this.roles)) this.roles.freshAt = Math.max(this.roles.freshAt, started);
       else this.roles = undefined;
     }
     if (this.staff) {
-      if (current.get("staff") === this.staff.version) this.staff.freshAt = Math.max(this.staff.freshAt, started);
+      if (same("staff", this.staff)) this.staff.freshAt = Math.max(this.staff.freshAt, started);
       else this.staff = undefined;
     }
     this.wakeAll();
