@@ -78,6 +78,7 @@ export class PgChangeFeed implements ChangeFeed {
   private seq = 0;
   /** The identity of the store this connection reaches, and the highest change sequence it has seen. */
   private storeId = "";
+  private replaced: string | undefined;
   private highestSeq = 0;
   private table = "";
 
@@ -99,6 +100,16 @@ export class PgChangeFeed implements ChangeFeed {
   /** The identity of the store the listening connection reaches ('' before it first connected). */
   get store(): string {
     return this.storeId;
+  }
+
+  /** The identity it reached before, when the store was replaced under it (the last resync was for that). */
+  get replacedStore(): string | undefined {
+    return this.replaced;
+  }
+
+  private reached(store: string): void {
+    this.replaced = this.storeId !== "" && this.storeId !== store ? this.storeId : undefined;
+    this.storeId = store;
   }
 
   status(): FeedStatus {
@@ -131,7 +142,7 @@ export class PgChangeFeed implements ChangeFeed {
         this.seq = Number(rows[0]?.seq ?? 0);
       }
       const state = await readState(client);
-      this.storeId = state.store;
+      this.reached(state.store);
       this.highestSeq = state.seq;
       this.table = state.table;
       this.client = client;
@@ -184,7 +195,7 @@ export class PgChangeFeed implements ChangeFeed {
         { store: state.store, was: this.storeId, seq: state.seq, highestSeq: this.highestSeq },
         "graph change feed: the store was replaced or went back in time, resyncing",
       );
-      this.storeId = state.store;
+      this.reached(state.store);
       this.highestSeq = state.seq;
       this.table = state.table;
       await this.sink.resync();

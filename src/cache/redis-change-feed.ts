@@ -51,6 +51,7 @@ return 0`;
 interface Relaying {
   epoch: string;
   store: () => string;
+  replaced: () => string | undefined;
 }
 
 export class RedisChangeFeed implements ChangeFeed {
@@ -113,16 +114,19 @@ export class RedisChangeFeed implements ChangeFeed {
    * directly: the relay learns of its own changes through the channel like everyone, so ordering is the same.
    */
   private relaySink(relay: Relaying): ChangeSink {
-    const publish = (message: Omit<Message, "s">) =>
+    const publish = (message: Omit<Message, "s">, store = relay.store()) =>
       this.options.redis
-        .publish(this.channel, JSON.stringify({ s: relay.store(), ...message } satisfies Message))
+        .publish(this.channel, JSON.stringify({ s: store, ...message } satisfies Message))
         .catch((error: unknown) => this.options.logger.warn({ err: error }, "graph relay: publish failed"));
     return {
       change: (k, v) => void publish({ e: relay.epoch, k, v }),
-      // Each new LISTEN session of the relay is a new epoch: subscribers resync.
+      // Each new LISTEN session of the relay is a new epoch: subscribers resync. When the store was replaced, the
+      // sidecars still on the old identity are told too: their resync finds the new one.
       resync: async () => {
         relay.epoch = randomUUID();
         await publish({ e: relay.epoch });
+        const replaced = relay.replaced();
+        if (replaced !== undefined) await publish({ e: relay.epoch }, replaced);
       },
     };
   }
@@ -187,7 +191,7 @@ export class RedisChangeFeed implements ChangeFeed {
 
   private async startRelay(): Promise<void> {
     // Messages name the store the relay's own listening connection reaches: the facts it relays are that store's.
-    const holder: Relaying = { epoch: randomUUID(), store: () => feed.store };
+    const holder: Relaying = { epoch: randomUUID(), store: () => feed.store, replaced: () => feed.replacedStore };
     const feed: PgChangeFeed = new PgChangeFeed(this.relaySink(holder), this.options, "postgres");
     this.relay = { feed, holder };
     this.options.logger.info({ relay: this.id }, "graph change feed: relaying PostgreSQL changes to Redis");

@@ -96,15 +96,21 @@ describe("a store dropped and re-imported under a running sidecar", () => {
   const prefix = uniquePrefix("identity_reimport");
   let url: string;
   let graph: OrgGraph;
+  /** Behind the relay `graph`; with a long lease, so only the relay's word can make it notice in time. */
+  let subscriber: OrgGraph;
 
   beforeAll(async () => {
     url = await freshDatabase("identity_reimport");
-    graph = await openGraph({ DATABASE_URL: url, REDIS_URL, REDIS_KEY_PREFIX: prefix, GRAPH_MAX_STALENESS_MS: "4000" });
+    const env = { DATABASE_URL: url, REDIS_URL, REDIS_KEY_PREFIX: prefix, REDIS_RELAY_LEASE_MS: "20000" };
+    graph = await openGraph({ ...env, GRAPH_MAX_STALENESS_MS: "4000" });
+    await eventually(async () => (await graph.status()).feed.relay === true, "graph relays");
+    subscriber = await openGraph(env);
     await graph.importDocument(smallDocument);
-    await eventually(async () => (await graph.status()).feed.freshAsOf > 0, "feed up");
+    await eventually(async () => (await graph.status()).feed.freshAsOf > 0 && (await subscriber.status()).feed.freshAsOf > 0, "feeds up");
   });
   afterAll(async () => {
     await graph?.close();
+    await subscriber?.close();
     await dropDatabase(url);
     await clearRedisPrefix(prefix);
   });
@@ -112,7 +118,9 @@ describe("a store dropped and re-imported under a running sidecar", () => {
   it("stops answering from the old store's facts, with and without tokens", async () => {
     const before = await graph.putUser("zoe", {});
     expect(await orgsOf(graph, "carol", "BER", before.graphToken)).toEqual(["DE"]);
-    await eventually(() => graph.metrics.lookups.postgres.hit > 0, "tree cached");
+    expect(await orgsOf(subscriber, "carol", "BER", before.graphToken)).toEqual(["DE"]);
+    const loaded = (g: OrgGraph) => g.metrics.lookups.postgres.hit + g.metrics.lookups.redis.hit > 0;
+    await eventually(() => loaded(graph) && loaded(subscriber), "trees cached");
 
     const name = new URL(url).pathname.slice(1);
     await adminQuery(`drop database ${name} with (force)`);
@@ -125,6 +133,9 @@ describe("a store dropped and re-imported under a running sidecar", () => {
     await importer.close();
 
     await eventually(async () => (await orgsOf(graph, "carol", "BER").catch(() => ["error"])).length === 0, "the new store's facts", 6_000);
+    // Well before the subscriber's fallback (two 20 s leases) or the 30 s staleness bound: the relay told it.
+    await eventually(async () => (await orgsOf(subscriber, "carol", "BER").catch(() => ["error"])).length === 0, "the subscriber too", 6_000);
+    expect((await subscriber.status()).identity).toBe((await graph.status()).identity);
     for (const answer of await answersOf(graph, "carol", "BER")) expect(answer).toEqual([]);
     expect(await orgsOf(graph, "carol", "BER", reimported.graphToken)).toEqual([]);
     await expect(orgsOf(graph, "carol", "BER", before.graphToken)).rejects.toMatchObject({ code: "invalid_request" });
