@@ -222,7 +222,9 @@ async function main(): Promise<void> {
     const redisTier = stats(redisSamples);
     const redisHits = c.metrics.lookups.redis.hit;
     await c.close();
-    const valueBytes = Number((await redis.call("MEMORY", "USAGE", `${prefix}val:t:t1-0:0`)) ?? 0);
+    // Keys name the store and the version's stamp too: find the tree's value rather than spell its key.
+    const [valueKey] = await redis.keys(`${prefix}*val:t:t1-0:*`).catch(() => [] as string[]);
+    const valueBytes = valueKey ? Number((await redis.call("MEMORY", "USAGE", valueKey)) ?? 0) : 0;
 
     // Write-to-visible across two sidecars: through the Redis relay, and each listening to PostgreSQL itself.
     const reader = await createOrgGraph(config({ REDIS_URL, REDIS_KEY_PREFIX: prefix }), logger);

@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Logger } from "pino";
+import { STORE_ID_SQL } from "../store/store-identity.ts";
 
 /** The channel the triggers of migration 001 notify, with payload '<key> <version>'. */
 export const GRAPH_CHANNEL = "b2b_authz_graph";
@@ -36,6 +37,18 @@ export function parsePayload(payload: string | undefined): [string, number] | nu
   return [payload.slice(0, space), version];
 }
 
+/**
+ * The store's identity, the last change sequence number handed out (it only goes back with a restore) and the
+ * versions table's oid (a restored dump re-creates the table): what tells a replaced or restored store.
+ */
+async function readState(client: pg.Client): Promise<{ store: string; seq: number; table: string }> {
+  const { rows } = await client.query<{ store: string; seq: string; table: string }>(
+    `select ${STORE_ID_SQL} as store, (select last_value from graph_change_seq) as seq,
+            'graph_versions'::regclass::oid::text as table`,
+  );
+  return { store: rows[0]?.store ?? "", seq: Number(rows[0]?.seq ?? 0), table: rows[0]?.table ?? "" };
+}
+
 export interface PgFeedOptions {
   /** Connection settings of the pool: the listener is one extra connection. */
   connection: pg.ClientConfig;
@@ -63,6 +76,11 @@ export class PgChangeFeed implements ChangeFeed {
   private timer: NodeJS.Timeout | undefined;
   private backoffMs = 100;
   private seq = 0;
+  /** The identity of the store this connection reaches, and the highest change sequence it has seen. */
+  private storeId = "";
+  private replaced: string | undefined;
+  private highestSeq = 0;
+  private table = "";
 
   constructor(
     private readonly sink: ChangeSink,
@@ -77,6 +95,21 @@ export class PgChangeFeed implements ChangeFeed {
 
   freshAsOf(): number {
     return this.fresh;
+  }
+
+  /** The identity of the store the listening connection reaches ('' before it first connected). */
+  get store(): string {
+    return this.storeId;
+  }
+
+  /** The identity it reached before, when the store was replaced under it (the last resync was for that). */
+  get replacedStore(): string | undefined {
+    return this.replaced;
+  }
+
+  private reached(store: string): void {
+    this.replaced = this.storeId !== "" && this.storeId !== store ? this.storeId : undefined;
+    this.storeId = store;
   }
 
   status(): FeedStatus {
@@ -108,6 +141,10 @@ export class PgChangeFeed implements ChangeFeed {
         const { rows } = await client.query<{ seq: string }>("select coalesce(max(seq), 0) as seq from graph_versions");
         this.seq = Number(rows[0]?.seq ?? 0);
       }
+      const state = await readState(client);
+      this.reached(state.store);
+      this.highestSeq = state.seq;
+      this.table = state.table;
       this.client = client;
       await this.sink.resync();
       this.connected = true;
@@ -136,12 +173,35 @@ export class PgChangeFeed implements ChangeFeed {
     const sent = Date.now();
     try {
       if (this.options.poll) await this.poll(client);
-      else await client.query("select 1");
+      await this.check(client);
       if (this.client === client) this.fresh = sent;
       this.schedule(this.options.heartbeatMs);
     } catch (error) {
       this.lost(client, error);
     }
+  }
+
+  /**
+   * The heartbeat: answering it proves every notification committed before it was delivered. It also reads the
+   * store's identity, change sequence and versions table: another identity (the database was dropped and created
+   * anew), a sequence gone back or a re-created table (restored from a backup) without the connection breaking
+   * means the caches may hold facts PostgreSQL no longer has, so the sink resyncs (comparing versions and stamps)
+   * before freshness is confirmed.
+   */
+  private async check(client: pg.Client): Promise<void> {
+    const state = await readState(client);
+    if (state.store !== this.storeId || state.seq < this.highestSeq || state.table !== this.table) {
+      this.options.logger.warn(
+        { store: state.store, was: this.storeId, seq: state.seq, highestSeq: this.highestSeq },
+        "graph change feed: the store was replaced or went back in time, resyncing",
+      );
+      this.reached(state.store);
+      this.highestSeq = state.seq;
+      this.table = state.table;
+      await this.sink.resync();
+      return;
+    }
+    this.highestSeq = state.seq;
   }
 
   private async poll(client: pg.Client): Promise<void> {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import pg from "pg";
 import type { Logger } from "pino";
 import { PgChangeFeed, type ChangeFeed, type ChangeSink, type FeedStatus, type PgFeedOptions } from "./change-feed.ts";
+import { storeNamespace } from "./redis-tier.ts";
 
 /**
  * Change fan-out for a fleet: one sidecar (the relay, elected with a Redis lease) LISTENs to PostgreSQL and
@@ -17,18 +17,26 @@ import { PgChangeFeed, type ChangeFeed, type ChangeSink, type FeedStatus, type P
  *
  * While Redis is unreachable a sidecar listens to PostgreSQL itself (slower for PostgreSQL, never wrong), and
  * goes back to the relay once Redis answers again.
+ *
+ * Every message names the store its relay listens to (`s`, its identity): stores sharing a Redis and a prefix
+ * share the channel, and each sidecar ignores the messages of other stores. Each store elects its own relay
+ * (the lease key carries the identity).
  */
 export interface RedisFeedOptions extends PgFeedOptions {
   redis: Redis;
   /** A dedicated connection in subscriber mode. */
   subscriber: Redis;
   prefix: string;
+  /** The identity of the store this sidecar's caches hold (asked each time: it changes with the database). */
+  store: () => string;
   /** The relay lease: a relay that stops renewing it is replaced within this time. */
   leaseMs: number;
   logger: Logger;
 }
 
 interface Message {
+  /** the store's identity */
+  s: string;
   e: string;
   k?: string;
   v?: number;
@@ -46,27 +54,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
-const RELAY_PUBLISH = `
-local cur = redis.call('GET', KEYS[1])
-if not cur or tonumber(ARGV[1]) > tonumber(cur) then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
-return redis.call('PUBLISH', KEYS[2], ARGV[3])`;
-
-/** Raises each existing version pointer (KEYS[i]) to ARGV[i] if it is lower, or not a number; TTL in the last ARGV. */
-const CATCH_UP = `
-for i = 1, #KEYS do
-  local cur = redis.call('GET', KEYS[i])
-  if cur then
-    local n = tonumber(cur)
-    if not n or tonumber(ARGV[i]) > n then redis.call('SET', KEYS[i], ARGV[i], 'EX', ARGV[#ARGV]) end
-  end
-end
-return 0`;
-const CATCH_UP_BATCH = 1_000;
-const POINTER_TTL_SECONDS = 24 * 3600;
-
-/** One LISTEN session of the relay: its epoch, and its change messages not yet acknowledged by Redis. */
+/**
+ * One LISTEN session of the relay: its epoch, the store its listening connection reaches, and its change messages
+ * not yet acknowledged by Redis (a heartbeat may confirm only what was published before it).
+ */
 interface RelaySession {
   epoch: string;
+  store: () => string;
+  replaced: () => string | undefined;
   pending: Set<Promise<void>>;
   failed: boolean;
 }
@@ -74,7 +69,6 @@ interface RelaySession {
 export class RedisChangeFeed implements ChangeFeed {
   private readonly id = randomUUID();
   private readonly channel: string;
-  private readonly leaseKey: string;
   private epoch: string | null = null;
   private fresh = 0;
   private resyncing: Promise<void> | undefined;
@@ -89,7 +83,11 @@ export class RedisChangeFeed implements ChangeFeed {
     private readonly options: RedisFeedOptions,
   ) {
     this.channel = `${options.prefix}changes`;
-    this.leaseKey = `${options.prefix}relay`;
+  }
+
+  /** One relay per store: the lease is named by the store's identity. */
+  private get leaseKey(): string {
+    return `${storeNamespace(this.options.prefix, this.options.store())}relay`;
   }
 
   async start(): Promise<void> {
@@ -124,59 +122,33 @@ export class RedisChangeFeed implements ChangeFeed {
   }
 
   /**
-   * The relay's deliveries are published (and raise the Redis version pointer in the same script), never applied
+   * The relay's deliveries are published, never applied
    * directly: the relay learns of its own changes through the channel like everyone, so ordering is the same.
    */
   private relaySink(session: RelaySession): ChangeSink {
+    const publish = (message: Omit<Message, "s">, store = session.store()) =>
+      this.options.redis.publish(this.channel, JSON.stringify({ s: store, ...message } satisfies Message)).then(() => undefined);
     return {
       change: (k, v) => {
-        const message: Message = { e: session.epoch, k, v };
-        const sent = this.options.redis
-          .eval(RELAY_PUBLISH, 2, `${this.options.prefix}cur:${k}`, this.channel, v, POINTER_TTL_SECONDS, JSON.stringify(message))
-          .then(
-            () => undefined,
-            (error: unknown) => {
-              // The change may not have reached the subscribers, nor the pointer: no heartbeat of this session may
-              // confirm anything after it. The relay stands down; the next session catches up and resyncs everyone.
-              this.options.logger.warn({ err: error }, "graph relay: publish failed, standing down");
-              session.failed = true;
-              if (this.relay?.holder === session) void this.standDown();
-            },
-          );
+        const sent = publish({ e: session.epoch, k, v }).catch((error: unknown) => {
+          // The change may not have reached the subscribers: no heartbeat of this session may confirm anything
+          // after it. The relay stands down; the next session's new epoch makes everyone resync.
+          this.options.logger.warn({ err: error }, "graph relay: publish failed, standing down");
+          session.failed = true;
+          if (this.relay?.holder === session) void this.standDown();
+        });
         session.pending.add(sent);
         void sent.finally(() => session.pending.delete(sent));
       },
-      // Each new LISTEN session of the relay is a new epoch: subscribers resync. First the version pointers of
-      // changes no relay heard (committed while none was listening) are raised, or a sidecar that loads a tree
-      // from Redis later would take the older value for current.
+      // Each new LISTEN session of the relay is a new epoch: subscribers resync. When the store was replaced, the
+      // sidecars still on the old identity are told too: their resync finds the new one.
       resync: async () => {
-        await this.catchUp();
         session.epoch = randomUUID();
-        await this.options.redis.publish(this.channel, JSON.stringify({ e: session.epoch } satisfies Message));
+        await publish({ e: session.epoch });
+        const replaced = session.replaced();
+        if (replaced !== undefined) await publish({ e: session.epoch }, replaced);
       },
     };
-  }
-
-  /** Raises every tree's Redis version pointer to PostgreSQL's version (read after LISTEN, so nothing falls between). */
-  private async catchUp(): Promise<void> {
-    const client = new pg.Client(this.options.connection);
-    await client.connect();
-    let rows: { key: string; version: string }[];
-    try {
-      rows = (await client.query<{ key: string; version: string }>("select key, version from graph_versions where key like 't:%'")).rows;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-    for (let i = 0; i < rows.length; i += CATCH_UP_BATCH) {
-      const batch = rows.slice(i, i + CATCH_UP_BATCH);
-      await this.options.redis.eval(
-        CATCH_UP,
-        batch.length,
-        ...batch.map((r) => `${this.options.prefix}cur:${r.key}`),
-        ...batch.map((r) => r.version),
-        POINTER_TTL_SECONDS,
-      );
-    }
   }
 
   /** Stops relaying and gives the lease back, so that a new session (here or elsewhere) starts soon. */
@@ -192,6 +164,9 @@ export class RedisChangeFeed implements ChangeFeed {
     } catch {
       return;
     }
+    // Another store's relay is ignored; this process's own relay is not: its store is the one PostgreSQL has now
+    // (the database was replaced), and its new epoch makes the caches resync and take the new identity.
+    if (message.s !== this.options.store() && message.e !== this.relay?.holder.epoch) return;
     const receivedAt = Date.now();
     this.lastMessageAt = receivedAt;
     if (message.k !== undefined && message.v !== undefined) this.sink.change(message.k, message.v, "redis");
@@ -243,8 +218,15 @@ export class RedisChangeFeed implements ChangeFeed {
   }
 
   private async startRelay(): Promise<void> {
-    const holder: RelaySession = { epoch: randomUUID(), pending: new Set(), failed: false };
-    const feed = new PgChangeFeed(this.relaySink(holder), this.options, "postgres");
+    // Messages name the store the relay's own listening connection reaches: the facts it relays are that store's.
+    const holder: RelaySession = {
+      epoch: randomUUID(),
+      store: () => feed.store,
+      replaced: () => feed.replacedStore,
+      pending: new Set(),
+      failed: false,
+    };
+    const feed: PgChangeFeed = new PgChangeFeed(this.relaySink(holder), this.options, "postgres");
     this.relay = { feed, holder };
     this.options.logger.info({ relay: this.id }, "graph change feed: relaying PostgreSQL changes to Redis");
     await feed.start();
@@ -270,7 +252,9 @@ export class RedisChangeFeed implements ChangeFeed {
       // Every change heard before `fresh` was handed to Redis before it: confirm only once they all were published.
       void Promise.all([...session.pending]).then(() => {
         if (session.failed || this.relay?.holder !== session) return;
-        this.options.redis.publish(this.channel, JSON.stringify({ e: session.epoch, t: fresh } satisfies Message)).catch(() => undefined);
+        this.options.redis
+          .publish(this.channel, JSON.stringify({ s: session.store(), e: session.epoch, t: fresh } satisfies Message))
+          .catch(() => undefined);
         next();
       });
     };

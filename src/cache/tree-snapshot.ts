@@ -12,6 +12,9 @@ export interface TreeData {
   m: MembershipTuple[];
   /** Number of orgs in the tree when `o` holds only some of them (a path snapshot). */
   s?: number;
+  /** The identity of the store it was read from, and the stamp of version `v` (migration 002). */
+  i: string;
+  x: string | null;
 }
 /** id, parent, name, status, inheritRoles, attributes, overLimit */
 export type OrgTuple = [string, string | null, string, string, boolean, Record<string, unknown>, string];
@@ -67,6 +70,9 @@ const NO_MEMBERSHIPS: readonly SliceMembership[] = Object.freeze([]);
 export class TreeSnapshot {
   readonly root: string;
   readonly version: number;
+  /** The store this was read from (its identity), and the random stamp of this version. */
+  readonly store: string;
+  readonly stamp: string;
   readonly nodes = new Map<string, OrgNode>();
   /** user -> that user's memberships in this tree (usually one or two: an array is lighter than a Map) */
   private readonly byUser = new Map<string, SliceMembership[]>();
@@ -90,6 +96,8 @@ export class TreeSnapshot {
   constructor(data: TreeData, bytes: number) {
     this.root = data.r;
     this.version = data.v;
+    this.store = data.i;
+    this.stamp = data.x ?? "";
     this.bytes = bytes;
     for (const [id, parent, name, status, inheritRoles, attributes, overLimit] of data.o) {
       const parentNode = parent === null ? undefined : this.nodes.get(parent);
@@ -133,7 +141,7 @@ export class TreeSnapshot {
 
   /** The graphToken of data read from this snapshot. */
   get token(): string {
-    return (this.tokenText ??= encodeToken([[`t:${this.root}`, this.version]]));
+    return (this.tokenText ??= encodeToken(this.store, [[`t:${this.root}`, this.version]]));
   }
 
   has(org: string): boolean {

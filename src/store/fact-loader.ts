@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { TreeData } from "../cache/tree-snapshot.ts";
 import type { RoleRecord, StaffRecord, UserRecord } from "./graph-schemas.ts";
+import { STORE_ID_SQL } from "./store-identity.ts";
 
 /** A tree as PostgreSQL serialized it: the text goes to Redis unchanged, the parsed form to the snapshot. */
 export interface LoadedTree {
@@ -10,6 +11,8 @@ export interface LoadedTree {
 
 export interface Versioned<T> {
   version: number;
+  /** The random stamp of that version (migration 002): '' for a key never bumped. */
+  stamp: string;
   value: T;
 }
 
@@ -28,6 +31,8 @@ tree (id, parent, name, status, inherit_roles, attributes, over_limit, depth) as
 select json_build_object(
   'r', (select id from rt),
   'v', coalesce((select version from graph_versions where key = 't:' || (select id from rt)), 0),
+  'x', (select stamp from graph_versions where key = 't:' || (select id from rt)),
+  'i', ${STORE_ID_SQL},
   'o', coalesce((select json_agg(json_build_array(id, parent, name, status, inherit_roles, attributes, over_limit)
                    order by depth, id) from tree), '[]'),
   'm', coalesce((select json_agg(json_build_array(m.user_id, m.org_id, m.roles, m.inheritable, m.limits))
@@ -59,6 +64,8 @@ sized (id, n) as (
 select json_build_object(
   'r', (select id from rt),
   'v', coalesce((select version from graph_versions where key = 't:' || (select id from rt)), 0),
+  'x', (select stamp from graph_versions where key = 't:' || (select id from rt)),
+  'i', ${STORE_ID_SQL},
   's', (select count(*) from sized),
   'o', coalesce((select json_agg(json_build_array(id, parent, name, status, inherit_roles, attributes, over_limit)
                    order by depth, id) from path), '[]'),
@@ -66,6 +73,7 @@ select json_build_object(
                    from memberships m where m.user_id = $2::text and m.org_id = any (array(select id from path))), '[]')
 )::text as data, (select id from rt) is not null as found,
   coalesce((select version from graph_versions where key = 'u:' || $2::text), 0) as user_version,
+  (select stamp::text from graph_versions where key = 'u:' || $2::text) as user_stamp,
   u.id as user_id, u.email as user_email, u.status as user_status
 from (select 1) one left join users u on u.id = $2::text`;
 
@@ -86,6 +94,7 @@ export interface LoadedPaths {
 
 interface UserRow {
   user_version: string;
+  user_stamp: string | null;
   user_id: string | null;
   user_email: string | null;
   user_status: string | null;
@@ -93,7 +102,7 @@ interface UserRow {
 
 function userFromRow(row: UserRow): Versioned<UserRecord | null> {
   const user = row.user_id ? ({ id: row.user_id, email: row.user_email, status: row.user_status } as UserRecord) : null;
-  return { version: Number(row.user_version), value: user };
+  return { version: Number(row.user_version), stamp: row.user_stamp ?? "", value: user };
 }
 
 /** Reads the facts decisions need from PostgreSQL, each in one round trip. */
@@ -162,46 +171,85 @@ export class FactLoader {
   async user(id: string): Promise<Versioned<UserRecord | null>> {
     const { rows } = await this.pool.query<UserRow>(
       `select coalesce((select version from graph_versions where key = 'u:' || $1::text), 0) as user_version,
+              (select stamp::text from graph_versions where key = 'u:' || $1::text) as user_stamp,
               u.id as user_id, u.email as user_email, u.status as user_status
          from (select 1) one left join users u on u.id = $1::text`,
       [id],
     );
     const row = rows[0];
-    return row ? userFromRow(row) : { version: 0, value: null };
+    return row ? userFromRow(row) : { version: 0, stamp: "", value: null };
   }
 
   /** All custom roles (a small store-wide set). */
   async roles(): Promise<Versioned<Map<string, RoleRecord>>> {
-    const { rows } = await this.pool.query<{ version: string; roles: RoleRow[] }>(
+    const { rows } = await this.pool.query<{ version: string; stamp: string | null; roles: RoleRow[] }>(
       `select coalesce((select version from graph_versions where key = 'roles'), 0) as version,
+              (select stamp::text from graph_versions where key = 'roles') as stamp,
               coalesce((select json_agg(json_build_object('key', key, 'name', name, 'permissions', permissions,
                  'assignableByBuyers', assignable_by_buyers, 'limits', limits, 'checkout', checkout) order by key)
                  from roles), '[]') as roles`,
     );
     const row = rows[0];
-    return { version: Number(row?.version ?? 0), value: new Map((row?.roles ?? []).map((r) => [r.key, roleFromRow(r)])) };
+    return {
+      version: Number(row?.version ?? 0),
+      stamp: row?.stamp ?? "",
+      value: new Map((row?.roles ?? []).map((r) => [r.key, roleFromRow(r)])),
+    };
   }
 
   async staff(): Promise<Versioned<Map<string, StaffRecord>>> {
-    const { rows } = await this.pool.query<{ version: string; staff: StaffRecord[] }>(
+    const { rows } = await this.pool.query<{ version: string; stamp: string | null; staff: StaffRecord[] }>(
       `select coalesce((select version from graph_versions where key = 'staff'), 0) as version,
+              (select stamp::text from graph_versions where key = 'staff') as stamp,
               coalesce((select json_agg(json_build_object('id', id, 'roles', roles)) from staff), '[]') as staff`,
     );
     const row = rows[0];
-    return { version: Number(row?.version ?? 0), value: new Map((row?.staff ?? []).map((s) => [s.id, s])) };
+    return { version: Number(row?.version ?? 0), stamp: row?.stamp ?? "", value: new Map((row?.staff ?? []).map((s) => [s.id, s])) };
   }
 
-  /** Current versions of cache keys (missing keys are version 0). */
-  async versions(keys: string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>(keys.map((k) => [k, 0]));
-    if (keys.length === 0) return out;
-    const { rows } = await this.pool.query<{ key: string; version: string }>(
-      "select key, version from graph_versions where key = any($1::text[])",
+  /**
+   * The store's identity and the current version and stamp of cache keys (missing keys are version 0, stamp ''),
+   * in one snapshot: what a resync compares the caches with.
+   */
+  async current(keys: string[]): Promise<{ store: string; versions: Map<string, { version: number; stamp: string }> }> {
+    const { rows } = await this.pool.query<{ store: string; versions: Record<string, [number, string]> }>(
+      `select ${STORE_ID_SQL} as store,
+              coalesce((select json_object_agg(key, json_build_array(version, stamp))
+                          from graph_versions where key = any($1::text[])), '{}') as versions`,
       [keys],
     );
-    for (const r of rows) out.set(r.key, Number(r.version));
-    return out;
+    const row = rows[0]!;
+    const versions = new Map(keys.map((k) => [k, { version: 0, stamp: "" }]));
+    for (const [k, [version, stamp]] of Object.entries(row.versions)) versions.set(k, { version: Number(version), stamp });
+    return { store: row.store, versions };
   }
+
+  /**
+   * The current version and stamp of the tree holding `org` (null: no such org), with the store's identity: what
+   * a value found in Redis must match before it may serve. One primary-key probe per level.
+   */
+  async treeVersion(org: string): Promise<TreeVersion | null> {
+    const { rows } = await this.pool.query<{ root: string | null; version: string; stamp: string | null; store: string }>(
+      this.statement(
+        "b2b_tree_version",
+        `select r.root, coalesce(g.version, 0) as version, g.stamp::text as stamp, ${STORE_ID_SQL} as store
+           from (select b2b_tree_root($1::text) as root) r left join graph_versions g on g.key = 't:' || r.root`,
+        [org],
+      ),
+    );
+    const row = rows[0];
+    if (!row?.root) return null;
+    return { store: row.store, key: `t:${row.root}`, version: Number(row.version), stamp: row.stamp ?? "" };
+  }
+}
+
+/** Which version of a tree PostgreSQL holds now. */
+export interface TreeVersion {
+  store: string;
+  key: string;
+  version: number;
+  /** Random per bump (migration 002): '' for a tree never bumped. */
+  stamp: string;
 }
 
 interface RoleRow {

@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { GraphCache } from "../cache/graph-cache.ts";
 import type { SliceMembership, SliceOrg, TreeInfo, TreeSnapshot } from "../cache/tree-snapshot.ts";
 import type { RoleRecord, StaffRecord, UserRecord } from "./graph-schemas.ts";
-import { decodeToken, EMPTY_TOKEN, type GraphVersions } from "./graph-token.ts";
+import type { GraphVersions } from "./graph-token.ts";
 import { toStoreError } from "./transactions.ts";
 import { toAuthzError } from "../errors.ts";
 
@@ -105,7 +105,7 @@ export class GraphFacts {
   slice(request: SliceRequest): Promise<GraphSlice> {
     let token: GraphVersions | undefined;
     try {
-      token = request.atLeast ? decodeToken(request.atLeast) : undefined;
+      token = request.atLeast ? this.cache.decodeToken(request.atLeast) : undefined;
     } catch (error) {
       return Promise.reject(toAuthzError(error, "invalid_request", "consistency.atLeast"));
     }
@@ -179,7 +179,7 @@ export class GraphFacts {
     if (staff) graph.staff = facts.staff ?? null;
     else graph.user = this.sliceUser(facts.user ?? null);
     const tree = facts.tree;
-    if (!tree || org === undefined) return { graph, graphToken: EMPTY_TOKEN };
+    if (!tree || org === undefined) return { graph, graphToken: this.cache.emptyToken };
     // Staff hold no memberships: their path slice is the orgs alone.
     const path = tree.pathSlice(staff ? "\u0000staff" : subject.id, org);
     graph.tree = tree.treeInfo;
@@ -289,7 +289,7 @@ export class GraphFacts {
    * guards writes, so it never reads a cache that has not yet heard of a change. One round trip.
    */
   private async currentVersions(request: AdminSliceRequest, change: Record<string, unknown>): Promise<GraphVersions> {
-    const given = request.atLeast ? decodeToken(request.atLeast) : undefined;
+    const given = request.atLeast ? this.cache.decodeToken(request.atLeast) : undefined;
     const orgs = [request.org, typeof change.parent === "string" ? change.parent : undefined].filter((o): o is string => !!o);
     const users = [request.actor.kind === "staff" ? undefined : request.actor.id, change.user, change.id].filter(
       (u): u is string => typeof u === "string",
@@ -306,7 +306,7 @@ export class GraphFacts {
       );
       const versions = new Map<string, number>(given ?? []);
       for (const r of rows) versions.set(r.key, Math.max(Number(r.version), versions.get(r.key) ?? 0));
-      return versions;
+      return this.cache.readFromPostgres(versions);
     } catch (error) {
       throw toStoreError(error);
     }

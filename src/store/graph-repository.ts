@@ -26,7 +26,8 @@ import {
   subtreeShape,
   type MembershipRow,
 } from "./org-queries.ts";
-import { inTransaction, lockTrees, lockTreesOf, toStoreError, versionsOf } from "./transactions.ts";
+import { inTransaction, lockTrees, lockTreesOf, toStoreError } from "./transactions.ts";
+import { writtenVersions } from "./store-identity.ts";
 
 export interface TreeLimits {
   maxDepth: number;
@@ -53,12 +54,12 @@ export class GraphRepository {
   ) {}
 
   private async write<T>(work: (client: pg.PoolClient) => Promise<{ keys: string[]; value: T }>): Promise<T & Written> {
-    const { value, versions } = await inTransaction(this.pool, async (client) => {
+    const { value, written } = await inTransaction(this.pool, async (client) => {
       const { keys, value } = await work(client);
-      return { value, versions: await versionsOf(client, keys) };
+      return { value, written: await writtenVersions(client, keys) };
     });
-    this.onWritten(versions);
-    return { graphToken: encodeToken(versions), ...value };
+    this.onWritten(written.versions);
+    return { graphToken: encodeToken(written.store, written.versions), ...value };
   }
 
   private async read<T>(work: (client: pg.ClientBase) => Promise<T>): Promise<T> {

@@ -6,7 +6,8 @@ import { encodeToken } from "./graph-token.ts";
 import type { OnWritten, TreeLimits, Written } from "./graph-repository.ts";
 import { notFound } from "./graph-repository.ts";
 import { MEMBERSHIP_COLUMNS, membershipFromRow, orgFromRow, subtreeRows, type MembershipRow } from "./org-queries.ts";
-import { inTransaction, lockTrees, lockTreesOf, toStoreError, versionsOf } from "./transactions.ts";
+import { inTransaction, lockTrees, lockTreesOf, toStoreError } from "./transactions.ts";
+import { writtenVersions } from "./store-identity.ts";
 
 export type ImportCounts = Record<"roles" | "orgs" | "users" | "memberships" | "staff", number>;
 
@@ -30,7 +31,7 @@ export class GraphImportExport {
     const doc = parsed.data;
     const errors = duplicates(doc);
 
-    const versions = await inTransaction(this.pool, async (client) => {
+    const written = await inTransaction(this.pool, async (client) => {
       const referenced = [...new Set([...doc.orgs.flatMap((o) => (o.parent ? [o.id, o.parent] : [o.id])), ...doc.memberships.map((m) => m.org)])];
       const roots = await lockTreesOf(client, referenced, doc.orgs.filter((o) => o.parent === null).map((o) => o.id));
       const order = await this.checkReferences(client, doc, errors);
@@ -53,9 +54,9 @@ export class GraphImportExport {
       if (doc.roles.length > 0) keys.push("roles");
       if (doc.staff.length > 0) keys.push("staff");
       keys.push(...doc.users.map((u) => `u:${u.id}`));
-      return versionsOf(client, keys.slice(0, TOKEN_KEYS_MAX));
+      return writtenVersions(client, keys.slice(0, TOKEN_KEYS_MAX));
     });
-    this.onWritten(versions);
+    this.onWritten(written.versions);
     const counts = {
       roles: doc.roles.length,
       orgs: doc.orgs.length,
@@ -63,7 +64,7 @@ export class GraphImportExport {
       memberships: doc.memberships.length,
       staff: doc.staff.length,
     };
-    return { graphToken: encodeToken(versions), counts };
+    return { graphToken: encodeToken(written.store, written.versions), counts };
   }
 
   /** Unknown references and cycles, against the store as the document would leave it; returns the write order. */

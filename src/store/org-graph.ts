@@ -40,6 +40,8 @@ export type OrgGraphConfig = Pick<
 /** A type (not an interface) so it is assignable to Record<string, unknown>. */
 export type GraphStatus = {
   store: StoreKind;
+  /** The store's identity (docs/graph-store.md, "Store identity and restores"). */
+  identity: string;
   /** Embedded store: where `psql` or a host application can reach it (loopback only). */
   embedded?: { url: string };
   reachable: boolean;
@@ -109,11 +111,12 @@ export async function createOrgGraph(config: OrgGraphConfig, logger: Logger, cou
 
     const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
     if (redis) closers.push(() => redis.close());
-    const tier = redis ? new RedisTier(redis.commands, config.REDIS_KEY_PREFIX) : undefined;
+    // Every Redis key names the store the cache (below) currently reads: asked on each call, never before it exists.
+    const tier = redis ? new RedisTier(redis.commands, config.REDIS_KEY_PREFIX, (): string => cache.store) : undefined;
 
     const loader = new FactLoader(db.pool, db.kind === "postgres");
     if (db.kind === "postgres") await loader.warm(Math.min(WARM_CONNECTIONS, config.PG_POOL_MAX));
-    const cache = new GraphCache(
+    const cache: GraphCache = new GraphCache(
       loader,
       tier,
       {
@@ -121,9 +124,11 @@ export async function createOrgGraph(config: OrgGraphConfig, logger: Logger, cou
         maxUsers: config.CACHE_MAX_USERS,
         maxStalenessMs: config.GRAPH_MAX_STALENESS_MS,
         consistencyWaitMs: config.CONSISTENCY_WAIT_MS,
+        heartbeatMs: config.GRAPH_HEARTBEAT_MS,
       },
       metrics,
       log,
+      (await loader.current([])).store,
     );
     const feed = await startFeed(db, redis, cache, config, log);
     closers.push(() => feed.close());
@@ -148,6 +153,7 @@ export async function createOrgGraph(config: OrgGraphConfig, logger: Logger, cou
       const stats = cache.stats();
       const out: GraphStatus = {
         store: db.kind,
+        identity: cache.store,
         ...(db.embedded ? { embedded: { url: `postgres://postgres@${db.embedded.host}:${db.embedded.port}/postgres?sslmode=disable` } } : {}),
         reachable: true,
         feed: feed.status(),
@@ -253,6 +259,7 @@ async function startFeed(
     redis: redis.commands,
     subscriber: redis.subscriber,
     prefix: config.REDIS_KEY_PREFIX,
+    store: () => cache.store,
     leaseMs: config.REDIS_RELAY_LEASE_MS,
   });
   await feed.start();

@@ -1,7 +1,7 @@
 import { createServer, Socket, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OrgGraph } from "../../src/store/org-graph.ts";
-import { dropDatabase, eventually, freshDatabase, openGraph, PG_ADMIN_URL, smallDocument } from "../store/graph-test-support.ts";
+import { dropDatabase, eventually, freshDatabase, futureToken, openGraph, PG_ADMIN_URL, smallDocument } from "../store/graph-test-support.ts";
 
 /**
  * PostgreSQL "goes down" by closing a TCP proxy in front of it (every connection cut, new ones refused), so the
@@ -77,7 +77,7 @@ describe("PostgreSQL unreachable: cached trees serve within the staleness bound,
     // Never cached: nothing to serve.
     await expect(graph.slice({ subject: { id: "carol" }, org: "GX-OPS" })).rejects.toMatchObject({ code: "graph_unavailable" });
     // A token newer than the cache cannot be honoured.
-    const newer = "g1." + Buffer.from(JSON.stringify([["t:ACME", 1_000_000]])).toString("base64url");
+    const newer = futureToken(warm.graphToken, "t:ACME", 1_000_000);
     await expect(graph.slice({ subject: { id: "carol" }, org: "BER", atLeast: newer })).rejects.toMatchObject({ code: "graph_unavailable" });
     // Writes fail closed.
     await expect(graph.putUser("zed", {})).rejects.toMatchObject({ code: "graph_unavailable" });

@@ -2,6 +2,7 @@ import { OPAClient } from "@open-policy-agent/opa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoDocument } from "../../src/store/demo-graph.ts";
 import { ADMIN_KEY, CHECK_KEY, startTestSidecar, type TestSidecar } from "./sidecar-test-support.ts";
+import { futureToken } from "../store/graph-test-support.ts";
 
 /**
  * The HTTP API of shared/spec/API.md end to end: real HTTP, the machine's PostgreSQL and Redis, the committed
@@ -134,7 +135,7 @@ describe("POST /v1/check", () => {
   });
 
   it("fails closed with 503 graph_unavailable when asked for data newer than any it can see", async () => {
-    const future = `g1.${Buffer.from(JSON.stringify([["t:ACME", 1e9]])).toString("base64url")}`;
+    const future = futureToken((await check(placeAtDe("carol", 1))).body.graphToken);
     const res = await check({ ...placeAtDe("carol", 1), consistency: { atLeast: future } });
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe("graph_unavailable");

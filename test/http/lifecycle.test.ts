@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultPolicyBundle } from "../../src/config.ts";
 import { readPolicyBundle } from "../../src/policy/bundle-reader.ts";
 import { demoDocument } from "../../src/store/demo-graph.ts";
-import { eventually } from "../store/graph-test-support.ts";
+import { eventually, futureToken } from "../store/graph-test-support.ts";
 import { CHECK_KEY, startTestSidecar, type TestSidecar } from "./sidecar-test-support.ts";
 
 /** Start-up, decision logs, bundle hot reload under load, graceful drain, malformed input. */
@@ -77,7 +77,8 @@ describe("decision log", () => {
   });
 
   it("logs a failed decision with its error code and no result", async () => {
-    const future = `g1.${Buffer.from(JSON.stringify([["t:ACME", 1e9]])).toString("base64url")}`;
+    const seen = await t.call("POST", "/v1/check", { key: CHECK_KEY, body: carolOrder });
+    const future = futureToken(seen.body.graphToken);
     const res = await t.call("POST", "/v1/check", { key: CHECK_KEY, body: { ...carolOrder, consistency: { atLeast: future } } });
     expect(res.status).toBe(503);
     await eventually(() => lines.some((l) => (l.error as { code?: string } | undefined)?.code === "graph_unavailable"), "the failure is logged");

@@ -23,7 +23,7 @@ describe("embedded PostgreSQL with the demo graph", () => {
     const status = await graph.status();
     expect(status).toMatchObject({ store: "embedded", reachable: true, counts: { orgs: 10, trees: 3, users: 9, memberships: 10, roles: 2, staff: 1 } });
     const { rows } = await sql.query<{ name: string }>("select name from schema_migrations order by name");
-    expect(rows.map((r) => r.name)).toEqual(["001_org_graph.sql"]);
+    expect(rows.map((r) => r.name)).toEqual(["001_org_graph.sql", "002_store_identity.sql"]);
   });
 
   it("shows every feature of the model in slices", async () => {

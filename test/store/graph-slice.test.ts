@@ -28,7 +28,7 @@ describe("decision slices (policies/README.md input contract)", () => {
     // Only custom roles that the memberships reference; built-in "buyer" comes from the policy bundle.
     expect(Object.keys(g.roles)).toEqual(["requester"]);
     expect(g.roles.requester?.checkout).toBe("approval");
-    expect(graphToken).toMatch(/^g1\./);
+    expect(graphToken).toMatch(/^g2\./);
   });
 
   it("gives a user in two trees only the acting tree's memberships", async () => {

@@ -5,6 +5,7 @@ import pg from "pg";
 import { pino } from "pino";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { createOrgGraph, type OrgGraph } from "../../src/store/org-graph.ts";
+import { encodeToken } from "../../src/store/graph-token.ts";
 
 /**
  * Integration support: every suite gets its own database on the machine's PostgreSQL (dropped and created anew)
@@ -121,3 +122,9 @@ export const smallDocument = {
   ],
   staff: [{ id: "ops-1", roles: ["store_admin"] }],
 };
+
+/** A token of the store `token` came from, asking for `version` of `key`: data that store does not have (yet). */
+export function futureToken(token: string, key = "t:ACME", version = 1e9): string {
+  const { s } = JSON.parse(Buffer.from(token.slice(token.indexOf(".") + 1), "base64url").toString("utf8")) as { s: string };
+  return encodeToken(s, [[key, version]]);
+}
