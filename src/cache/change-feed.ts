@@ -4,6 +4,8 @@ import { STORE_ID_SQL } from "../store/store-identity.ts";
 
 /** The channel the triggers of migration 001 notify, with payload '<key> <version>'. */
 export const GRAPH_CHANNEL = "b2b_authz_graph";
+/** The `application_name` of the listening connection, as pg_stat_activity shows it. */
+export const LISTENER_APPLICATION_NAME = "b2b-authz graph listener";
 
 /** What a change feed tells the cache. */
 export interface ChangeSink {
@@ -127,7 +129,8 @@ export class PgChangeFeed implements ChangeFeed {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client(this.options.connection);
+    // Named so an operator (and the fault tests) can tell the listening connection from the pool's in pg_stat_activity.
+    const client = new pg.Client({ ...this.options.connection, application_name: LISTENER_APPLICATION_NAME });
     client.on("notification", (n) => {
       if (n.channel === GRAPH_CHANNEL) this.deliver(n.payload);
     });

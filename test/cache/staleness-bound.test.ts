@@ -5,6 +5,7 @@ import { createLoggers } from "../../src/logging/logger.ts";
 import { startSidecar, type Sidecar } from "../../src/server.ts";
 import { eventually, testConfig } from "../store/graph-test-support.ts";
 import { ask, Load, recovered, Timeline, type LoadOptions, type Member } from "./fault-load.ts";
+import { LISTENER_APPLICATION_NAME } from "../../src/cache/change-feed.ts";
 import { backendPids, PrivatePostgres, PrivateRedis } from "./private-servers.ts";
 
 /**
@@ -196,9 +197,8 @@ describe("the staleness bound: a sidecar that cannot hear a removal stops allowi
     const load: LoadOptions = { targets: [{ name: "sidecar", url: sidecar.url, key: KEY }], timeline, users: ["leaves", "stays"], org: "DE", concurrency: 4 };
     await eventually(async () => (await sidecar.graph.status()).feed.freshAsOf > 0, "feed up");
     await recovered(load, 5_000);
-    // The listener is the one connection whose statements are its LISTEN and its heartbeat.
     const database = databaseUrl.slice(databaseUrl.lastIndexOf("/") + 1);
-    const listeners = await backendPids(postgres, `datname = '${database}' and query in ('select 1', 'listen b2b_authz_graph')`);
+    const listeners = await backendPids(postgres, `datname = '${database}' and application_name = '${LISTENER_APPLICATION_NAME}'`);
     expect(listeners).toHaveLength(1);
     const listener = listeners[0]!;
 
