@@ -1,0 +1,252 @@
+import type pg from "pg";
+import { CHECK_KEY, type TestSidecar } from "../http/sidecar-test-support.ts";
+import { check, effectivePermissions, orderVisible, permissionCodes, type CheckAnswer, type Resource, type Subject, type World } from "./model.ts";
+import {
+  CaseIds,
+  importDocument,
+  STAFF,
+  VIEWER_OVERRIDE,
+  worldOf,
+  type CheckItem,
+  type OracleCase,
+  type OracleRequest,
+  type SubjectRef,
+} from "./oracle-case.ts";
+
+/**
+ * Runs a differential case against a real sidecar: imports the case's store through the API, fills the host's
+ * orders table, sends every request over HTTP, and compares what matters for security (the decision, the
+ * approvers' org, the visible orders, the effective permissions) with the model.
+ */
+
+export interface Disagreement {
+  /** The single request that disagrees, in the case's terms (a fixture replays it). */
+  request: OracleRequest;
+  expected: unknown;
+  actual: unknown;
+}
+export interface RunResult {
+  decisions: number;
+  disagreements: Disagreement[];
+}
+
+/** The store-wide parts every case assumes: the staff and the custom role replacing a template. */
+export async function prepareStore(t: TestSidecar, db: pg.Pool): Promise<void> {
+  for (const s of Object.values(STAFF)) await t.sidecar.graph.putStaff(s.id, { roles: [...s.roles] });
+  const { key, ...role } = VIEWER_OVERRIDE;
+  const put = await t.call("PUT", `/v1/roles/${key}`, { actor: `staff:${STAFF.admin.id}`, body: role });
+  if (put.status !== 200 && put.status !== 201) throw new Error(`could not override role ${key}: ${put.status} ${JSON.stringify(put.body)}`);
+  await db.query("create table if not exists orders (id text primary key, org_id text not null, buyer_id text not null)");
+}
+
+/** How many sweep checks a case sends when not sweeping everything. */
+export interface RunOptions {
+  sweepBudget: number;
+}
+
+let runs = 0;
+
+export async function runCase(t: TestSidecar, db: pg.Pool, c: OracleCase, options: RunOptions): Promise<RunResult> {
+  const ids = new CaseIds(`r${++runs}${Math.random().toString(36).slice(2, 6)}`);
+  const world = worldOf(c, ids);
+  const imported = await t.call("POST", "/v1/import", { actor: `staff:${STAFF.admin.id}`, body: importDocument(c, ids) });
+  if (imported.status !== 200) throw new Error(`import refused: ${imported.status} ${JSON.stringify(imported.body)}`);
+  const consistency = { atLeast: imported.body.graphToken as string };
+  const someUser: Subject = { id: ids.user(0) };
+  const orders = c.orders.map((o, i) => ({ id: ids.order(i), org: ids.org(o.org), buyer: ids.party(o.buyer, someUser) }));
+  if (orders.length > 0) {
+    await db.query("insert into orders (id, org_id, buyer_id) select * from unnest($1::text[], $2::text[], $3::text[])", [
+      orders.map((o) => o.id),
+      orders.map((o) => o.org),
+      orders.map((o) => o.buyer),
+    ]);
+  }
+  const run = new CaseRun(t, db, world, ids, consistency, orders);
+  for (const request of c.requests) await run.send(request);
+  if (c.sweep !== false) await run.sweep(c, options.sweepBudget);
+  return { decisions: run.decisions, disagreements: run.disagreements };
+}
+
+class CaseRun {
+  decisions = 0;
+  readonly disagreements: Disagreement[] = [];
+
+  constructor(
+    private readonly t: TestSidecar,
+    private readonly db: pg.Pool,
+    private readonly world: World,
+    private readonly ids: CaseIds,
+    private readonly consistency: { atLeast: string },
+    private readonly orders: { id: string; org: string; buyer: string }[],
+  ) {}
+
+  async send(request: OracleRequest): Promise<void> {
+    const subject = this.ids.subject(request.subject);
+    const org = this.ids.org(request.org);
+    switch (request.kind) {
+      case "check":
+        return this.checks(request, subject, org, [request], request.via === "data");
+      case "batch":
+        return this.checks(request, subject, org, request.checks, request.via === "data");
+      case "ordersQuery":
+        return this.ordersQuery(request, subject, org);
+      case "ordersFilter":
+        return this.ordersFilter(request, subject, org);
+      case "permissions":
+        return this.permissions(request, subject, org);
+    }
+  }
+
+  private resource(item: CheckItem, subject: Subject): Resource | undefined {
+    const r = item.resource;
+    if (!r) return undefined;
+    const attributes = {
+      ...(r.total !== undefined ? { total: r.total } : {}),
+      ...(r.spentInPeriod !== undefined ? { spentInPeriod: r.spentInPeriod } : {}),
+    };
+    return {
+      type: "order",
+      ...(r.org !== undefined ? { org: this.ids.org(r.org) } : {}),
+      ...(r.buyer !== undefined ? { buyer: this.ids.party(r.buyer, subject) } : {}),
+      ...(r.owner !== undefined ? { owner: this.ids.party(r.owner, subject) } : {}),
+      ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
+    };
+  }
+
+  /** A check, a batch, or either through the Data API: one decision per item, each compared with the model. */
+  private async checks(request: OracleRequest, subject: Subject, org: string, items: CheckItem[], viaData: boolean): Promise<void> {
+    const checks = items.map((item) => {
+      const resource = this.resource(item, subject);
+      return { action: item.action, ...(resource ? { resource } : {}) };
+    });
+    const single = request.kind === "check";
+    let answers: unknown[];
+    const body = single
+      ? { subject, org, ...checks[0], consistency: this.consistency }
+      : { subject, org, checks, consistency: this.consistency };
+    const path = viaData ? (single ? "/v1/data/b2b/check/decision" : "/v1/data/b2b/batch/results") : single ? "/v1/check" : "/v1/check/batch";
+    const res = await this.t.call("POST", path, { key: CHECK_KEY, body: viaData ? { input: body } : body });
+    this.decisions += checks.length;
+    if (res.status !== 200) {
+      this.disagreements.push({ request, expected: "200", actual: { status: res.status, body: res.body } });
+      return;
+    }
+    if (viaData) answers = single ? [res.body.result] : res.body.result;
+    else answers = single ? [res.body] : res.body.results;
+    checks.forEach((c, i) => {
+      const expected = check(this.world, subject, org, c.action, c.resource);
+      const actual = answers[i] as { decision: string; allow: boolean; approvers?: { org: string } } | undefined;
+      const mismatch = compareDecision(expected, actual);
+      if (!mismatch) return;
+      const item = items[i]!;
+      this.disagreements.push({
+        request: { kind: "check", via: viaData ? "data" : "check", subject: request.subject, org: request.org, ...item },
+        expected,
+        actual: { decision: actual?.decision, allow: actual?.allow, approvers: actual?.approvers, reasons: (actual as any)?.reasons },
+      });
+    });
+  }
+
+  private async ordersQuery(request: OracleRequest, subject: Subject, org: string): Promise<void> {
+    const res = await this.t.call("POST", "/v1/orders/query", { key: CHECK_KEY, body: { subject, org, consistency: this.consistency } });
+    this.decisions += 1;
+    if (res.status !== 200) {
+      this.disagreements.push({ request, expected: "200", actual: { status: res.status, body: res.body } });
+      return;
+    }
+    const params: unknown[] = res.body.sql.params;
+    const { rows } = await this.db.query<{ id: string }>(
+      `select id from orders where id like $${params.length + 1} and (${res.body.sql.where as string}) order by id`,
+      [...params, `${this.ids.prefix}-x%`],
+    );
+    const actual = rows.map((r) => r.id);
+    const expected = this.visible(subject, org);
+    if (!sameList(actual, expected)) {
+      this.disagreements.push({ request, expected, actual: { visible: actual, kind: res.body.kind, scope: res.body.scope } });
+    }
+  }
+
+  private async ordersFilter(request: OracleRequest, subject: Subject, org: string): Promise<void> {
+    const body = { subject, org, orders: this.orders, consistency: this.consistency };
+    const res = await this.t.call("POST", "/v1/orders/filter", { key: CHECK_KEY, body });
+    this.decisions += Math.max(1, this.orders.length);
+    if (res.status !== 200) {
+      this.disagreements.push({ request, expected: "200", actual: { status: res.status, body: res.body } });
+      return;
+    }
+    const actual = [...(res.body.visible as string[])].sort();
+    const expected = this.visible(subject, org);
+    if (!sameList(actual, expected)) this.disagreements.push({ request, expected, actual });
+  }
+
+  private visible(subject: Subject, org: string): string[] {
+    return this.orders
+      .filter((o) => orderVisible(this.world, subject, org, o))
+      .map((o) => o.id)
+      .sort();
+  }
+
+  /** Effective permissions of a user (staff answers are not compared: the model says nothing of their levels). */
+  private async permissions(request: OracleRequest, subject: Subject, org: string): Promise<void> {
+    const res = await this.t.call("POST", "/v1/permissions", { key: CHECK_KEY, body: { subject, org, consistency: this.consistency } });
+    this.decisions += 1;
+    if (res.status !== 200) {
+      this.disagreements.push({ request, expected: "200", actual: { status: res.status, body: res.body } });
+      return;
+    }
+    if (subject.kind === "staff") return;
+    const model = effectivePermissions(this.world, subject.id, org);
+    const expected = [...model.permissions].map(([code, p]) => ({ code, level: p.level, from: p.from }));
+    const actual = (res.body.permissions as { code: string; level: number; from: string[] }[]).map((p) => ({
+      code: p.code,
+      level: p.level,
+      from: [...p.from].sort(),
+    }));
+    if (JSON.stringify(actual) !== JSON.stringify(expected)) this.disagreements.push({ request, expected, actual });
+  }
+
+  /**
+   * Every code over the case's subjects, acting orgs and resource orgs (own and someone else's order, with a
+   * total), as batches. Only `budget` checks of it, sampled evenly, unless the budget covers it all.
+   */
+  async sweep(c: OracleCase, budget: number): Promise<void> {
+    const subjects: SubjectRef[] = [
+      ...c.users.map((_, user) => ({ user })),
+      { staff: "admin" },
+      { staff: "support" },
+      { staff: "ghost" },
+      { unknownUser: true },
+    ];
+    const orgRefs = [...c.orgs.map((_, i) => i), -1];
+    const totals = [0, 100, 500, 501, 5000];
+    const items: CheckItem[] = [];
+    for (const code of permissionCodes) {
+      items.push({ action: code });
+      orgRefs.forEach((o, k) => {
+        items.push({ action: code, resource: { org: o, buyer: "self", total: totals[k % totals.length]! } });
+        items.push({ action: code, resource: { org: o, buyer: "stranger", total: totals[(k + 2) % totals.length]!, spentInPeriod: 400 } });
+      });
+    }
+    const pairs = subjects.flatMap((subject) => orgRefs.map((org) => ({ subject, org })));
+    const all = pairs.length * items.length;
+    const stride = Math.max(1, Math.floor(all / Math.max(1, budget)));
+    let n = 0;
+    for (const pair of pairs) {
+      const chosen = items.filter(() => n++ % stride === 0);
+      for (let from = 0; from < chosen.length; from += 1000) {
+        const checks = chosen.slice(from, from + 1000);
+        await this.send({ kind: "batch", via: "batch", subject: pair.subject, org: pair.org, checks });
+      }
+    }
+  }
+}
+
+function compareDecision(expected: CheckAnswer, actual: { decision: string; approvers?: { org: string } } | undefined): boolean {
+  if (!actual || !(expected.decisions as string[]).includes(actual.decision)) return true;
+  if (actual.decision === "approval_required") return actual.approvers?.org !== expected.approversOrg;
+  return false;
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
