@@ -19,7 +19,7 @@ import type { OracleCase } from "./oracle-case.ts";
 const LONG = process.env.TEST_LONG === "1";
 const TARGET = LONG ? 1_000_000 : 10_000;
 /** Sweep checks per case: a sample by default, about everything in the long run. */
-const SWEEP_BUDGET = LONG ? 20_000 : 200;
+const SWEEP = LONG ? { sweepBudget: 20_000, sweepPairs: 1000 } : { sweepBudget: 200, sweepPairs: 4 };
 const SEED = process.env.TEST_ORACLE_SEED ? Number(process.env.TEST_ORACLE_SEED) : undefined;
 
 let t: TestSidecar;
@@ -45,6 +45,8 @@ describe("differential: the sidecar against the model", () => {
     const started = Date.now();
     let decisions = 0;
     let disagreements = 0;
+    let known = 0;
+    const outcomes: Record<string, number> = {};
     const minimal: ReturnType<typeof fixtureOf>[] = [];
     for (let round = 0; decisions < TARGET; round++) {
       // Until the first failure of a round, runs are new cases; after it, fast-check is shrinking.
@@ -52,10 +54,12 @@ describe("differential: the sidecar against the model", () => {
       let last: { c: OracleCase; d: Disagreement } | undefined;
       const result = await fc.check(
         fc.asyncProperty(caseArb, async (c) => {
-          const r = await runCase(t, db, c, { sweepBudget: SWEEP_BUDGET });
+          const r = await runCase(t, db, c, SWEEP);
           if (!shrinking) {
             decisions += r.decisions;
             disagreements += r.disagreements.length;
+            known += r.known.length;
+            for (const [k, n] of Object.entries(r.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + n;
           }
           if (r.disagreements.length === 0) return true;
           shrinking = true;
@@ -79,6 +83,7 @@ describe("differential: the sidecar against the model", () => {
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(`differential: ${decisions} decisions, ${disagreements} disagreements (${seconds} s)`);
+    console.log(`differential: ${known} disagreements matching known, reported bugs; model outcomes ${JSON.stringify(outcomes)}`);
     expect(minimal).toEqual([]);
     expect(decisions).toBeGreaterThanOrEqual(TARGET);
   });

@@ -146,11 +146,11 @@ const rawCaseArb = fc.record({
       org: fc.nat(),
       roles: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
       inheritable: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
-      limits: fc.option(limitsArb, { nil: undefined, freq: 3 }),
+      limits: fc.option(limitsArb, { nil: undefined, freq: 2 }),
     }),
-    { maxLength: 14 },
+    { maxLength: 16 },
   ),
-  orders: fc.array(fc.record({ org: fc.nat(), buyer: partyArb }), { maxLength: 40 }),
+  orders: fc.array(fc.record({ org: orgRefArb, buyer: partyArb }), { maxLength: 40 }),
   requests: fc.array(requestArb, { maxLength: 10 }),
 });
 
@@ -210,7 +210,7 @@ export function normalize(raw: RawCase): OracleCase {
     users: raw.users.map((status) => ({ status })),
     roles: raw.roles,
     memberships,
-    orders: raw.orders.map((o) => ({ org: o.org % orgs.length, buyer: fixParty(o.buyer) })),
+    orders: raw.orders.map((o) => ({ org: fixOrg(o.org), buyer: fixParty(o.buyer) })),
     requests,
     sweep: true,
   };

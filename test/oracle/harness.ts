@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { CHECK_KEY, type TestSidecar } from "../http/sidecar-test-support.ts";
-import { check, effectivePermissions, orderVisible, permissionCodes, type CheckAnswer, type Resource, type Subject, type World } from "./model.ts";
+import { check, effectivePermissions, orderVisible, pathOf, permissionCodes, type CheckAnswer, type Resource, type Subject, type World } from "./model.ts";
 import {
   CaseIds,
   importDocument,
@@ -28,6 +28,10 @@ export interface Disagreement {
 export interface RunResult {
   decisions: number;
   disagreements: Disagreement[];
+  /** Disagreements that match a known, reported sidecar bug (see `knownBug`); not counted as new ones. */
+  known: Disagreement[];
+  /** How often the model expected each outcome (a vacuous run would be all denies). */
+  outcomes: Record<string, number>;
 }
 
 /** The store-wide parts every case assumes: the staff and the custom role replacing a template. */
@@ -39,9 +43,10 @@ export async function prepareStore(t: TestSidecar, db: pg.Pool): Promise<void> {
   await db.query("create table if not exists orders (id text primary key, org_id text not null, buyer_id text not null)");
 }
 
-/** How many sweep checks a case sends when not sweeping everything. */
+/** How much of the sweep a case sends: about `sweepBudget` checks, and queries for about `sweepPairs` pairs. */
 export interface RunOptions {
   sweepBudget: number;
+  sweepPairs: number;
 }
 
 let runs = 0;
@@ -63,13 +68,17 @@ export async function runCase(t: TestSidecar, db: pg.Pool, c: OracleCase, option
   }
   const run = new CaseRun(t, db, world, ids, consistency, orders);
   for (const request of c.requests) await run.send(request);
-  if (c.sweep !== false) await run.sweep(c, options.sweepBudget);
-  return { decisions: run.decisions, disagreements: run.disagreements };
+  if (c.sweep !== false) await run.sweep(c, options);
+  const orderOrgs = new Map(orders.map((o) => [o.id, o.org]));
+  const known = run.disagreements.filter((d) => knownBug(world, ids, orderOrgs, d) !== undefined);
+  const disagreements = run.disagreements.filter((d) => knownBug(world, ids, orderOrgs, d) === undefined);
+  return { decisions: run.decisions, disagreements, known, outcomes: run.outcomes };
 }
 
 class CaseRun {
   decisions = 0;
   readonly disagreements: Disagreement[] = [];
+  readonly outcomes: Record<string, number> = {};
 
   constructor(
     private readonly t: TestSidecar,
@@ -135,6 +144,8 @@ class CaseRun {
     else answers = single ? [res.body] : res.body.results;
     checks.forEach((c, i) => {
       const expected = check(this.world, subject, org, c.action, c.resource);
+      const outcome = expected.decisions.join("|");
+      this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
       const actual = answers[i] as { decision: string; allow: boolean; approvers?: { org: string } } | undefined;
       const mismatch = compareDecision(expected, actual);
       if (!mismatch) return;
@@ -161,6 +172,7 @@ class CaseRun {
     );
     const actual = rows.map((r) => r.id);
     const expected = this.visible(subject, org);
+    this.outcomes[expected.length > 0 ? "orders visible" : "no orders visible"] = (this.outcomes[expected.length > 0 ? "orders visible" : "no orders visible"] ?? 0) + 1;
     if (!sameList(actual, expected)) {
       this.disagreements.push({ request, expected, actual: { visible: actual, kind: res.body.kind, scope: res.body.scope } });
     }
@@ -207,9 +219,11 @@ class CaseRun {
 
   /**
    * Every code over the case's subjects, acting orgs and resource orgs (own and someone else's order, with a
-   * total), as batches. Only `budget` checks of it, sampled evenly, unless the budget covers it all.
+   * total), the checkout codes over totals around the limits, as batches; and order queries, filters and
+   * permissions for some (subject, org) pairs. Only `budget` checks and `pairs` pairs, sampled evenly, unless the
+   * budget covers it all.
    */
-  async sweep(c: OracleCase, budget: number): Promise<void> {
+  async sweep(c: OracleCase, options: RunOptions): Promise<void> {
     const subjects: SubjectRef[] = [
       ...c.users.map((_, user) => ({ user })),
       { staff: "admin" },
@@ -227,18 +241,50 @@ class CaseRun {
         items.push({ action: code, resource: { org: o, buyer: "stranger", total: totals[(k + 2) % totals.length]!, spentInPeriod: 400 } });
       });
     }
+    const checkout: CheckItem[] = [];
+    for (const action of ["order.place", "quote.checkout"]) {
+      for (const total of [0, 100, 101, 499, 500, 501, 600, 1000, 1001, 5000]) {
+        for (const spentInPeriod of [0, 400]) checkout.push({ action, resource: { buyer: "self", total, spentInPeriod } });
+      }
+    }
     const pairs = subjects.flatMap((subject) => orgRefs.map((org) => ({ subject, org })));
-    const all = pairs.length * items.length;
-    const stride = Math.max(1, Math.floor(all / Math.max(1, budget)));
+    const all = pairs.length * (items.length + checkout.length);
+    const stride = Math.max(1, Math.floor(all / Math.max(1, options.sweepBudget)));
+    const pairStride = Math.max(1, Math.floor(pairs.length / Math.max(1, options.sweepPairs)));
     let n = 0;
-    for (const pair of pairs) {
-      const chosen = items.filter(() => n++ % stride === 0);
+    for (const [p, pair] of pairs.entries()) {
+      // The checkout block is sampled with its own offset, so every case checks some totals around the limits.
+      const chosen = [...items.filter(() => n++ % stride === 0), ...checkout.filter((_, i) => (i + p) % Math.max(1, Math.floor(stride / 4)) === 0)];
       for (let from = 0; from < chosen.length; from += 1000) {
         const checks = chosen.slice(from, from + 1000);
         await this.send({ kind: "batch", via: "batch", subject: pair.subject, org: pair.org, checks });
       }
+      if (p % pairStride === 0) {
+        for (const kind of ["ordersQuery", "ordersFilter", "permissions"] as const) await this.send({ kind, ...pair });
+      }
     }
   }
+}
+
+/**
+ * Sidecar bugs found by this test and reported, not yet fixed (the fix needs more than the policy): a disagreement
+ * matching one is counted apart, and its fixture is replayed as an expected failure until the fix lands.
+ */
+export function knownBug(world: World, ids: CaseIds, orderOrgs: Map<string, string>, d: Disagreement): string | undefined {
+  const r = d.request;
+  if ((r.kind === "ordersQuery" || r.kind === "ordersFilter") && "staff" in r.subject) {
+    // Staff order scope is always_allowed: it also lists orders of other trees than the acting org's, which a
+    // check of the same order denies (cross_tree).
+    const expected = new Set(d.expected as string[]);
+    const actual: string[] = Array.isArray(d.actual) ? (d.actual as string[]) : ((d.actual as { visible?: string[] }).visible ?? []);
+    const acting = ids.org(r.org);
+    const treeOf = (orgId: string) => pathOf(world, orgId)[0];
+    const extra = actual.filter((id) => !expected.has(id));
+    const missing = [...expected].filter((id) => !actual.includes(id));
+    const orderOrg = (id: string) => orderOrgs.get(id);
+    if (missing.length === 0 && extra.every((id) => treeOf(orderOrg(id) ?? "") !== treeOf(acting))) return "staff-orders-cross-tree";
+  }
+  return undefined;
 }
 
 function compareDecision(expected: CheckAnswer, actual: { decision: string; approvers?: { org: string } } | undefined): boolean {
