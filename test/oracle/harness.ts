@@ -29,7 +29,7 @@ export interface RunResult {
   decisions: number;
   disagreements: Disagreement[];
   /** Disagreements that match a known, reported sidecar bug (see `knownBug`); not counted as new ones. */
-  known: Disagreement[];
+  known: (Disagreement & { bug: string })[];
   /** How often the model expected each outcome (a vacuous run would be all denies). */
   outcomes: Record<string, number>;
 }
@@ -70,7 +70,10 @@ export async function runCase(t: TestSidecar, db: pg.Pool, c: OracleCase, option
   for (const request of c.requests) await run.send(request);
   if (c.sweep !== false) await run.sweep(c, options);
   const orderOrgs = new Map(orders.map((o) => [o.id, o.org]));
-  const known = run.disagreements.filter((d) => knownBug(world, ids, orderOrgs, d) !== undefined);
+  const known = run.disagreements.flatMap((d) => {
+    const bug = knownBug(world, ids, orderOrgs, d);
+    return bug === undefined ? [] : [{ ...d, bug }];
+  });
   const disagreements = run.disagreements.filter((d) => knownBug(world, ids, orderOrgs, d) === undefined);
   return { decisions: run.decisions, disagreements, known, outcomes: run.outcomes };
 }
