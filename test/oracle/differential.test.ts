@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestSidecar, type TestSidecar } from "../http/sidecar-test-support.ts";
+import type { TestSidecar } from "../http/sidecar-test-support.ts";
+import { startSharedSidecars } from "./shared-sidecars.ts";
 import { caseArb } from "./generators.ts";
 import { prepareStore, runCase, type Disagreement } from "./harness.ts";
 import type { OracleCase } from "./oracle-case.ts";
@@ -22,17 +23,17 @@ const TARGET = LONG ? 1_000_000 : 10_000;
 const SWEEP = LONG ? { sweepBudget: 20_000, sweepPairs: 1000 } : { sweepBudget: 200, sweepPairs: 4 };
 const SEED = process.env.TEST_ORACLE_SEED ? Number(process.env.TEST_ORACLE_SEED) : undefined;
 
-let t: TestSidecar;
+let sidecars: [TestSidecar, TestSidecar];
 let db: pg.Pool;
 
 beforeAll(async () => {
-  t = await startTestSidecar("oracle_differential");
-  db = new pg.Pool({ connectionString: t.databaseUrl, max: 2 });
-  await prepareStore(t, db);
+  sidecars = await startSharedSidecars("oracle_differential");
+  db = new pg.Pool({ connectionString: sidecars[0].databaseUrl, max: 2 });
+  await prepareStore(sidecars[0], db);
 });
 afterAll(async () => {
   await db?.end();
-  await t?.sidecar.close();
+  for (const s of sidecars ?? []) await s.sidecar.close();
 });
 
 /** A minimal failing case as a fixture: the shrunk store and its first disagreeing request only. */
@@ -46,6 +47,7 @@ describe("differential: the sidecar against the model", () => {
     let decisions = 0;
     let disagreements = 0;
     let known = 0;
+    let cases = 0;
     const outcomes: Record<string, number> = {};
     const minimal: ReturnType<typeof fixtureOf>[] = [];
     for (let round = 0; decisions < TARGET; round++) {
@@ -54,8 +56,9 @@ describe("differential: the sidecar against the model", () => {
       let last: { c: OracleCase; d: Disagreement } | undefined;
       const result = await fc.check(
         fc.asyncProperty(caseArb, async (c) => {
-          const r = await runCase(t, db, c, SWEEP);
+          const r = await runCase(sidecars, db, c, SWEEP);
           if (!shrinking) {
+            cases++;
             decisions += r.decisions;
             disagreements += r.disagreements.length;
             known += r.known.length;
@@ -67,12 +70,14 @@ describe("differential: the sidecar against the model", () => {
           return false;
         }),
         {
-          numRuns: LONG ? 100 : 80,
+          numRuns: LONG ? 100 : 40,
           ...(SEED !== undefined ? { seed: SEED + round } : {}),
           endOnFailure: false,
           interruptAfterTimeLimit: LONG ? 3_000_000 : 240_000,
         },
       );
+      console.log(`differential: round ${round}: ${result.numRuns} runs, ${decisions} decisions so far`);
+      if (result.failed && !last) throw new Error(`differential: the run itself failed (seed ${result.seed}): ${String(result.errorInstance)}\n${JSON.stringify(result.counterexample)}`);
       if (result.failed && last) {
         const fixture = fixtureOf(last.c, last.d);
         minimal.push(fixture);
@@ -82,7 +87,7 @@ describe("differential: the sidecar against the model", () => {
       if (!LONG && decisions < TARGET && round > 20) break;
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(`differential: ${decisions} decisions, ${disagreements} disagreements (${seconds} s)`);
+    console.log(`differential: ${decisions} decisions, ${disagreements} disagreements (${cases} cases, ${seconds} s)`);
     console.log(`differential: ${known} disagreements matching known, reported bugs; model outcomes ${JSON.stringify(outcomes)}`);
     expect(minimal).toEqual([]);
     expect(decisions).toBeGreaterThanOrEqual(TARGET);

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestSidecar, type TestSidecar } from "../http/sidecar-test-support.ts";
+import type { TestSidecar } from "../http/sidecar-test-support.ts";
+import { startSharedSidecars } from "./shared-sidecars.ts";
 import { prepareStore, runCase } from "./harness.ts";
 import type { OracleCase } from "./oracle-case.ts";
 
@@ -19,17 +20,17 @@ const fixtures = readdirSync(dir)
   .sort()
   .map((f) => ({ file: f, fixture: JSON.parse(readFileSync(new URL(f, dir), "utf8")) as Fixture }));
 
-let t: TestSidecar;
+let sidecars: [TestSidecar, TestSidecar];
 let db: pg.Pool;
 
 beforeAll(async () => {
-  t = await startTestSidecar("oracle_fixtures");
-  db = new pg.Pool({ connectionString: t.databaseUrl, max: 2 });
-  await prepareStore(t, db);
+  sidecars = await startSharedSidecars("oracle_fixtures");
+  db = new pg.Pool({ connectionString: sidecars[0].databaseUrl, max: 2 });
+  await prepareStore(sidecars[0], db);
 });
 afterAll(async () => {
   await db?.end();
-  await t?.sidecar.close();
+  for (const s of sidecars ?? []) await s.sidecar.close();
 });
 
 describe("differential fixtures", () => {
@@ -38,7 +39,7 @@ describe("differential fixtures", () => {
   });
 
   it.each(fixtures)("$file", async ({ fixture }) => {
-    const result = await runCase(t, db, { ...fixture, sweep: false }, { sweepBudget: 0, sweepPairs: 0 });
+    const result = await runCase(sidecars, db, { ...fixture, sweep: false }, { sweepBudget: 0, sweepPairs: 0 });
     expect(result.decisions).toBeGreaterThan(0);
     expect(result.disagreements).toEqual([]);
     expect([...new Set(result.known.map((k) => k.bug))]).toEqual(fixture.knownBug ? [fixture.knownBug] : []);

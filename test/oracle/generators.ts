@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { catalog, permissionCodes, templates, type Limits, type OrgStatus } from "./model.ts";
-import type { CheckItem, OracleCase, OracleRequest, PartyRef, ResourceRef, StaffName, SubjectRef } from "./oracle-case.ts";
+import type { Change, CheckItem, OracleCase, OracleRequest, PartyRef, ResourceRef, StaffName, SubjectRef } from "./oracle-case.ts";
 
 /**
  * fast-check arbitraries for differential cases. Raw draws (picks, flags) are mapped to a well-formed case, so
@@ -75,8 +75,16 @@ const partyArb: fc.Arbitrary<PartyRef> = fc.oneof(
   { arbitrary: staffNameArb.map((staff) => ({ staff })), weight: 1 },
 );
 
+/** Orders are mostly placed by the case's users, so level-1 (own orders) visibility is exercised. */
+const orderBuyerArb: fc.Arbitrary<PartyRef> = fc.oneof(
+  { arbitrary: fc.nat().map((user) => ({ user })), weight: 6 },
+  { arbitrary: fc.constant("stranger" as const), weight: 1 },
+  { arbitrary: staffNameArb.map((staff) => ({ staff })), weight: 1 },
+);
+
 const resourceArb: fc.Arbitrary<ResourceRef> = fc.record(
   {
+    type: fc.constantFrom("quote" as const, "list" as const),
     org: orgRefArb,
     buyer: partyArb,
     owner: partyArb,
@@ -150,8 +158,19 @@ const rawCaseArb = fc.record({
     }),
     { maxLength: 16 },
   ),
-  orders: fc.array(fc.record({ org: orgRefArb, buyer: partyArb }), { maxLength: 40 }),
+  orders: fc.array(fc.record({ org: orgRefArb, buyer: orderBuyerArb }), { maxLength: 40 }),
   requests: fc.array(requestArb, { maxLength: 10 }),
+  changes: fc.array(
+    fc.record({
+      kind: fc.constantFrom("orgStatus", "inheritRoles", "userStatus", "membership", "removeMembership", "removeMembership"),
+      pick: fc.nat(),
+      status: statusArb,
+      flag: fc.boolean(),
+      roles: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+      limits: fc.option(limitsArb, { nil: undefined, freq: 2 }),
+    }),
+    { maxLength: 4 },
+  ),
 });
 
 type RawCase = typeof rawCaseArb extends fc.Arbitrary<infer T> ? T : never;
@@ -205,6 +224,29 @@ export function normalize(raw: RawCase): OracleCase {
     if (r.kind === "batch") return { ...r, ...common, checks: r.checks.map(fixItem) };
     return { ...r, ...common };
   });
+  const changes = raw.changes.flatMap((ch): Change[] => {
+    switch (ch.kind) {
+      case "orgStatus":
+        return [{ kind: "orgStatus", org: ch.pick % orgs.length, status: ch.status }];
+      case "inheritRoles":
+        return [{ kind: "inheritRoles", org: ch.pick % orgs.length, inheritRoles: ch.flag }];
+      case "userStatus":
+        return [{ kind: "userStatus", user: ch.pick % raw.users.length, status: ch.flag ? "active" : "disabled" }];
+      case "membership":
+        if (memberships.length === 0) return [];
+        return [
+          {
+            kind: "membership",
+            membership: ch.pick % memberships.length,
+            roles: [...new Set(ch.roles.map((r) => rolePool[r % rolePool.length]!))],
+            inheritable: ch.flag,
+            ...(ch.limits ? { limits: ch.limits } : {}),
+          },
+        ];
+      default:
+        return memberships.length === 0 ? [] : [{ kind: "removeMembership", membership: ch.pick % memberships.length }];
+    }
+  });
   return {
     orgs,
     users: raw.users.map((status) => ({ status })),
@@ -212,6 +254,7 @@ export function normalize(raw: RawCase): OracleCase {
     memberships,
     orders: raw.orders.map((o) => ({ org: fixOrg(o.org), buyer: fixParty(o.buyer) })),
     requests,
+    ...(changes.length > 0 ? { changes } : {}),
     sweep: true,
   };
 }

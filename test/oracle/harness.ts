@@ -3,6 +3,7 @@ import { CHECK_KEY, type TestSidecar } from "../http/sidecar-test-support.ts";
 import { check, effectivePermissions, orderVisible, pathOf, permissionCodes, type CheckAnswer, type Resource, type Subject, type World } from "./model.ts";
 import {
   CaseIds,
+  changedCase,
   importDocument,
   STAFF,
   VIEWER_OVERRIDE,
@@ -22,6 +23,8 @@ import {
 export interface Disagreement {
   /** The single request that disagrees, in the case's terms (a fixture replays it). */
   request: OracleRequest;
+  /** "first pass", or "after changes". */
+  pass?: string;
   expected: unknown;
   actual: unknown;
 }
@@ -51,12 +54,15 @@ export interface RunOptions {
 
 let runs = 0;
 
-export async function runCase(t: TestSidecar, db: pg.Pool, c: OracleCase, options: RunOptions): Promise<RunResult> {
+/**
+ * Runs a case: `sidecars[0]` takes the writes, requests go to each sidecar in turn. With `changes`, every
+ * request and the sweep run again after the writes, against the model of the changed store.
+ */
+export async function runCase(sidecars: TestSidecar[], db: pg.Pool, c: OracleCase, options: RunOptions): Promise<RunResult> {
+  const writer = sidecars[0]!;
   const ids = new CaseIds(`r${++runs}${Math.random().toString(36).slice(2, 6)}`);
-  const world = worldOf(c, ids);
-  const imported = await t.call("POST", "/v1/import", { actor: `staff:${STAFF.admin.id}`, body: importDocument(c, ids) });
+  const imported = await writer.call("POST", "/v1/import", { actor: `staff:${STAFF.admin.id}`, body: importDocument(c, ids) });
   if (imported.status !== 200) throw new Error(`import refused: ${imported.status} ${JSON.stringify(imported.body)}`);
-  const consistency = { atLeast: imported.body.graphToken as string };
   const someUser: Subject = { id: ids.user(0) };
   const orders = c.orders.map((o, i) => ({ id: ids.order(i), org: ids.org(o.org), buyer: ids.party(o.buyer, someUser) }));
   if (orders.length > 0) {
@@ -66,16 +72,42 @@ export async function runCase(t: TestSidecar, db: pg.Pool, c: OracleCase, option
       orders.map((o) => o.buyer),
     ]);
   }
-  const run = new CaseRun(t, db, world, ids, consistency, orders);
-  for (const request of c.requests) await run.send(request);
-  if (c.sweep !== false) await run.sweep(c, options);
+  const passes: CaseRun[] = [];
+  const first = new CaseRun(sidecars, db, worldOf(c, ids), ids, { atLeast: imported.body.graphToken as string }, orders);
+  await first.all(c, options);
+  passes.push(first);
+
+  if (c.changes && c.changes.length > 0) {
+    const changed = changedCase(c);
+    const removals = new Set(c.changes.flatMap((change) => (change.kind === "removeMembership" ? [change.membership] : [])));
+    for (const index of removals) {
+      const m = c.memberships[index]!;
+      const removed = await writer.call("DELETE", `/v1/orgs/${ids.org(m.org)}/members/${ids.user(m.user)}`, { actor: `staff:${STAFF.admin.id}` });
+      if (removed.status >= 300) throw new Error(`membership removal refused: ${removed.status} ${JSON.stringify(removed.body)}`);
+    }
+    // One import of everything the case holds: its token covers every tree and user the changes touched.
+    const { roles: _roles, ...document } = importDocument(changed, ids);
+    const rewritten = await writer.call("POST", "/v1/import", { actor: `staff:${STAFF.admin.id}`, body: document });
+    if (rewritten.status !== 200) throw new Error(`changes refused: ${rewritten.status} ${JSON.stringify(rewritten.body)}`);
+    const second = new CaseRun(sidecars, db, worldOf(changed, ids), ids, { atLeast: rewritten.body.graphToken as string }, orders, "after changes");
+    await second.all(changed, options);
+    passes.push(second);
+  }
+
   const orderOrgs = new Map(orders.map((o) => [o.id, o.org]));
-  const known = run.disagreements.flatMap((d) => {
-    const bug = knownBug(world, ids, orderOrgs, d);
+  const all = passes.flatMap((p) => p.disagreements);
+  const known = all.flatMap((d) => {
+    const bug = knownBug(passes[0]!.world, ids, orderOrgs, d);
     return bug === undefined ? [] : [{ ...d, bug }];
   });
-  const disagreements = run.disagreements.filter((d) => knownBug(world, ids, orderOrgs, d) === undefined);
-  return { decisions: run.decisions, disagreements, known, outcomes: run.outcomes };
+  const outcomes: Record<string, number> = {};
+  for (const p of passes) for (const [k, n] of Object.entries(p.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + n;
+  return {
+    decisions: passes.reduce((n, p) => n + p.decisions, 0),
+    disagreements: all.filter((d) => knownBug(passes[0]!.world, ids, orderOrgs, d) === undefined),
+    known,
+    outcomes,
+  };
 }
 
 class CaseRun {
@@ -83,14 +115,28 @@ class CaseRun {
   readonly disagreements: Disagreement[] = [];
   readonly outcomes: Record<string, number> = {};
 
+  private turn = 0;
+
   constructor(
-    private readonly t: TestSidecar,
+    private readonly sidecars: TestSidecar[],
     private readonly db: pg.Pool,
-    private readonly world: World,
+    readonly world: World,
     private readonly ids: CaseIds,
     private readonly consistency: { atLeast: string },
     private readonly orders: { id: string; org: string; buyer: string }[],
+    /** Which pass of the case this is, named in its disagreements. */
+    private readonly pass = "first pass",
   ) {}
+
+  /** The sidecar answering the next request: each in turn. */
+  private get t(): TestSidecar {
+    return this.sidecars[this.turn++ % this.sidecars.length]!;
+  }
+
+  async all(c: OracleCase, options: RunOptions): Promise<void> {
+    for (const request of c.requests) await this.send(request);
+    if (c.sweep !== false) await this.sweep(c, options);
+  }
 
   async send(request: OracleRequest): Promise<void> {
     const subject = this.ids.subject(request.subject);
@@ -117,7 +163,7 @@ class CaseRun {
       ...(r.spentInPeriod !== undefined ? { spentInPeriod: r.spentInPeriod } : {}),
     };
     return {
-      type: "order",
+      type: r.type ?? "order",
       ...(r.org !== undefined ? { org: this.ids.org(r.org) } : {}),
       ...(r.buyer !== undefined ? { buyer: this.ids.party(r.buyer, subject) } : {}),
       ...(r.owner !== undefined ? { owner: this.ids.party(r.owner, subject) } : {}),
@@ -140,7 +186,7 @@ class CaseRun {
     const res = await this.t.call("POST", path, { key: CHECK_KEY, body: viaData ? { input: body } : body });
     this.decisions += checks.length;
     if (res.status !== 200) {
-      this.disagreements.push({ request, expected: "200", actual: { status: res.status, body: res.body } });
+      this.disagreements.push({ pass: this.pass, request, expected: "200", actual: { status: res.status, body: res.body } });
       return;
     }
     if (viaData) answers = single ? [res.body.result] : res.body.result;
@@ -154,6 +200,7 @@ class CaseRun {
       if (!mismatch) return;
       const item = items[i]!;
       this.disagreements.push({
+        pass: this.pass,
         request: { kind: "check", via: viaData ? "data" : "check", subject: request.subject, org: request.org, ...item },
         expected,
         actual: { decision: actual?.decision, allow: actual?.allow, approvers: actual?.approvers, reasons: (actual as any)?.reasons },
@@ -165,7 +212,7 @@ class CaseRun {
     const res = await this.t.call("POST", "/v1/orders/query", { key: CHECK_KEY, body: { subject, org, consistency: this.consistency } });
     this.decisions += 1;
     if (res.status !== 200) {
-      this.disagreements.push({ request, expected: "200", actual: { status: res.status, body: res.body } });
+      this.disagreements.push({ pass: this.pass, request, expected: "200", actual: { status: res.status, body: res.body } });
       return;
     }
     const params: unknown[] = res.body.sql.params;
@@ -177,7 +224,7 @@ class CaseRun {
     const expected = this.visible(subject, org);
     this.outcomes[expected.length > 0 ? "orders visible" : "no orders visible"] = (this.outcomes[expected.length > 0 ? "orders visible" : "no orders visible"] ?? 0) + 1;
     if (!sameList(actual, expected)) {
-      this.disagreements.push({ request, expected, actual: { visible: actual, kind: res.body.kind, scope: res.body.scope } });
+      this.disagreements.push({ pass: this.pass, request, expected, actual: { visible: actual, kind: res.body.kind, scope: res.body.scope } });
     }
   }
 
@@ -186,12 +233,12 @@ class CaseRun {
     const res = await this.t.call("POST", "/v1/orders/filter", { key: CHECK_KEY, body });
     this.decisions += Math.max(1, this.orders.length);
     if (res.status !== 200) {
-      this.disagreements.push({ request, expected: "200", actual: { status: res.status, body: res.body } });
+      this.disagreements.push({ pass: this.pass, request, expected: "200", actual: { status: res.status, body: res.body } });
       return;
     }
     const actual = [...(res.body.visible as string[])].sort();
     const expected = this.visible(subject, org);
-    if (!sameList(actual, expected)) this.disagreements.push({ request, expected, actual });
+    if (!sameList(actual, expected)) this.disagreements.push({ pass: this.pass, request, expected, actual });
   }
 
   private visible(subject: Subject, org: string): string[] {
@@ -201,23 +248,34 @@ class CaseRun {
       .sort();
   }
 
-  /** Effective permissions of a user (staff answers are not compared: the model says nothing of their levels). */
+  /** Effective permissions, roles, gated codes and the org status; for staff, the codes only. */
   private async permissions(request: OracleRequest, subject: Subject, org: string): Promise<void> {
     const res = await this.t.call("POST", "/v1/permissions", { key: CHECK_KEY, body: { subject, org, consistency: this.consistency } });
     this.decisions += 1;
     if (res.status !== 200) {
-      this.disagreements.push({ request, expected: "200", actual: { status: res.status, body: res.body } });
+      this.disagreements.push({ pass: this.pass, request, expected: "200", actual: { status: res.status, body: res.body } });
       return;
     }
-    if (subject.kind === "staff") return;
-    const model = effectivePermissions(this.world, subject.id, org);
-    const expected = [...model.permissions].map(([code, p]) => ({ code, level: p.level, from: p.from }));
-    const actual = (res.body.permissions as { code: string; level: number; from: string[] }[]).map((p) => ({
-      code: p.code,
-      level: p.level,
-      from: [...p.from].sort(),
-    }));
-    if (JSON.stringify(actual) !== JSON.stringify(expected)) this.disagreements.push({ request, expected, actual });
+    const model = effectivePermissions(this.world, subject, org);
+    const staff = subject.kind === "staff";
+    const expected = {
+      permissions: [...model.permissions].map(([code, p]) => (staff ? code : { code, level: p.level, from: p.from })),
+      ...(staff ? {} : { roles: sortedBy(model.roles), gated: [...model.gated].sort(), orgStatus: model.orgStatus ?? null }),
+    };
+    const body = res.body as { permissions: { code: string; level: number; from: string[] }[]; roles: { key: string; from: string; via: string }[]; gated?: string[]; orgStatus?: string };
+    const knownSubject = staff ? this.world.staff.has(subject.id) : this.world.users.get(subject.id)?.status === "active";
+    const actual = {
+      permissions: body.permissions.map((p) => (staff ? p.code : { code: p.code, level: p.level, from: [...p.from].sort() })),
+      ...(staff
+        ? {}
+        : {
+            roles: sortedBy(body.roles.map(({ key, from, via }) => ({ key, from, via }))),
+            gated: [...(body.gated ?? [])].sort(),
+            // The org's status is only compared where the answer is about a known subject in a known org.
+            orgStatus: knownSubject && this.world.orgs.has(org) ? (body.orgStatus ?? null) : (model.orgStatus ?? null),
+          }),
+    };
+    if (JSON.stringify(actual) !== JSON.stringify(expected)) this.disagreements.push({ pass: this.pass, request, expected, actual });
   }
 
   /**
@@ -251,20 +309,25 @@ class CaseRun {
       }
     }
     const pairs = subjects.flatMap((subject) => orgRefs.map((org) => ({ subject, org })));
-    const all = pairs.length * (items.length + checkout.length);
+    const all = pairs.length * items.length;
     const stride = Math.max(1, Math.floor(all / Math.max(1, options.sweepBudget)));
-    const pairStride = Math.max(1, Math.floor(pairs.length / Math.max(1, options.sweepPairs)));
+    // Pairs where something is likely allowed: members at their org and at its children.
+    const near = c.memberships.flatMap((m) => [m.org, ...c.orgs.flatMap((o, i) => (o.parent === m.org ? [i] : []))].map((org) => `${m.user}/${org}`));
+    const isNear = (pair: { subject: SubjectRef; org: number }) => "user" in pair.subject && near.includes(`${pair.subject.user}/${pair.org}`);
     let n = 0;
-    for (const [p, pair] of pairs.entries()) {
-      // The checkout block is sampled with its own offset, so every case checks some totals around the limits.
-      const chosen = [...items.filter(() => n++ % stride === 0), ...checkout.filter((_, i) => (i + p) % Math.max(1, Math.floor(stride / 4)) === 0)];
+    for (const pair of pairs) {
+      // Near pairs also get every checkout total around the limits.
+      const chosen = [...items.filter(() => n++ % stride === 0), ...(isNear(pair) ? checkout : [])];
       for (let from = 0; from < chosen.length; from += 1000) {
         const checks = chosen.slice(from, from + 1000);
         await this.send({ kind: "batch", via: "batch", subject: pair.subject, org: pair.org, checks });
       }
-      if (p % pairStride === 0) {
-        for (const kind of ["ordersQuery", "ordersFilter", "permissions"] as const) await this.send({ kind, ...pair });
-      }
+    }
+    const ranked = [...pairs.filter(isNear), ...pairs.filter((pair) => !isNear(pair))];
+    const step = Math.max(1, Math.floor(pairs.length / Math.max(1, options.sweepPairs)));
+    const queried = [...ranked.slice(0, options.sweepPairs), ...ranked.slice(options.sweepPairs).filter((_, i) => i % step === 0)];
+    for (const pair of queried.slice(0, Math.max(options.sweepPairs * 2, 0))) {
+      for (const kind of ["ordersQuery", "ordersFilter", "permissions"] as const) await this.send({ kind, ...pair });
     }
   }
 }
@@ -294,6 +357,10 @@ function compareDecision(expected: CheckAnswer, actual: { decision: string; appr
   if (!actual || !(expected.decisions as string[]).includes(actual.decision)) return true;
   if (actual.decision === "approval_required") return actual.approvers?.org !== expected.approversOrg;
   return false;
+}
+
+function sortedBy<T extends { key: string; from: string }>(items: T[]): T[] {
+  return [...items].sort((a, b) => `${a.key}@${a.from}`.localeCompare(`${b.key}@${b.from}`));
 }
 
 function sameList(a: string[], b: string[]): boolean {

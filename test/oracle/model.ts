@@ -299,24 +299,50 @@ export function orderVisible(world: World, subject: Subject, acting: string, ord
 export interface EffectivePermissions {
   /** code -> the highest level held, and the grants at that level as `role@org`, sorted. */
   permissions: Map<string, { level: Level; from: string[] }>;
+  /** Roles held by membership (direct) or cascade (inherited); a level-3 reach alone brings permissions, not a role. */
+  roles: { key: string; from: string; via: "direct" | "inherited" }[];
+  /** Held codes that the acting org's status refuses now. */
+  gated: string[];
   orgStatus: OrgStatus | undefined;
 }
 
 /**
- * A user's effective permissions in an org (API "POST /v1/permissions"): every code some grant holds, at its
- * highest level, with where that level comes from. Nothing for an unknown or disabled user or an unknown org.
+ * A subject's effective permissions in an org (API "POST /v1/permissions"): every code some grant holds, at its
+ * highest level, with where that level comes from, and which of them the org's status refuses now. Nothing for
+ * an unknown or disabled subject or an unknown org. Staff hold their staff roles' codes (levels unspecified).
  */
-export function effectivePermissions(world: World, userId: string, acting: string): EffectivePermissions {
+export function effectivePermissions(world: World, subject: Subject, acting: string): EffectivePermissions {
   const org = world.orgs.get(acting);
-  const user = world.users.get(userId);
-  const permissions = new Map<string, { level: Level; from: string[] }>();
-  if (!org || !user || user.status !== "active") return { permissions, orgStatus: org?.status };
+  const empty: EffectivePermissions = { permissions: new Map(), roles: [], gated: [], orgStatus: org?.status };
+  if (!org) return empty;
+  if (subject.kind === "staff") {
+    const staff = world.staff.get(subject.id);
+    if (!staff) return empty;
+    for (const code of permissionCodes) {
+      const from = staff.roles.filter((r) => catalog.staffRoles[r]?.all === true || catalog.staffRoles[r]?.codes.includes(code) === true);
+      if (from.length > 0) empty.permissions.set(code, { level: 3, from: from.map((r) => `${r}@staff`).sort() });
+    }
+    return empty;
+  }
+  const user = world.users.get(subject.id);
+  if (!user || user.status !== "active") return empty;
+  const result: EffectivePermissions = { ...empty, permissions: new Map() };
+  const roles = new Map<string, { key: string; from: string; via: "direct" | "inherited" }>();
+  const refusesActing = gateOf(org.status).refuseActing;
   for (const code of permissionCodes) {
-    const grants = grantsOf(world, userId, acting, code);
+    const grants = grantsOf(world, subject.id, acting, code);
     if (grants.length === 0) continue;
     const level = Math.max(...grants.map((g) => g.level)) as Level;
     const from = [...new Set(grants.filter((g) => g.level === level).map((g) => `${g.role}@${g.from}`))].sort();
-    permissions.set(code, { level, from });
+    result.permissions.set(code, { level, from });
+    if (refusesActing || gateRefuses(org.status, code)) result.gated.push(code);
   }
-  return { permissions, orgStatus: org.status };
+  // A role shows up even when it grants no code of the catalog; the reach needs a level-3 code, not a role.
+  for (const m of world.memberships) {
+    if (m.user !== subject.id || !pathOf(world, acting).includes(m.org)) continue;
+    const via = m.org === acting ? "direct" : m.inheritable && pathTest(world, m.org, acting) ? "inherited" : undefined;
+    if (via) for (const key of m.roles) roles.set(`${key}@${m.org}`, { key, from: m.org, via });
+  }
+  result.roles = [...roles.values()];
+  return result;
 }

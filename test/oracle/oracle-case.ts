@@ -14,8 +14,39 @@ export interface OracleCase {
   memberships: { user: number; org: number; roles: string[]; inheritable: boolean; limits?: Limits }[];
   orders: { org: number; buyer: PartyRef }[];
   requests: OracleRequest[];
+  /**
+   * Writes applied after the first pass (through the API: a membership removal, then one import of the changed
+   * orgs, users and memberships); every request and the sweep are then asked again and compared with the model
+   * of the changed store, so nothing stale is served.
+   */
+  changes?: Change[];
   /** Whether the run also sweeps every code over the case's subjects and orgs (a sampled part of it by default). */
   sweep?: boolean;
+}
+
+export type Change =
+  | { kind: "orgStatus"; org: number; status: OrgStatus }
+  | { kind: "inheritRoles"; org: number; inheritRoles: boolean }
+  | { kind: "userStatus"; user: number; status: "active" | "disabled" }
+  | { kind: "membership"; membership: number; roles: string[]; inheritable: boolean; limits?: Limits }
+  | { kind: "removeMembership"; membership: number };
+
+/** The case as its changes leave it (memberships by index into the case's list before any removal). */
+export function changedCase(c: OracleCase): OracleCase {
+  const orgs = c.orgs.map((o) => ({ ...o }));
+  const users = c.users.map((u) => ({ ...u }));
+  const memberships: (OracleCase["memberships"][number] | undefined)[] = c.memberships.map((m) => ({ ...m }));
+  for (const change of c.changes ?? []) {
+    if (change.kind === "orgStatus") orgs[change.org]!.status = change.status;
+    else if (change.kind === "inheritRoles") orgs[change.org]!.inheritRoles = change.inheritRoles;
+    else if (change.kind === "userStatus") users[change.user]!.status = change.status;
+    else if (change.kind === "removeMembership") memberships[change.membership] = undefined;
+    else if (memberships[change.membership]) {
+      const { user, org } = memberships[change.membership]!;
+      memberships[change.membership] = { user, org, roles: change.roles, inheritable: change.inheritable, ...(change.limits ? { limits: change.limits } : {}) };
+    }
+  }
+  return { ...c, orgs, users, memberships: memberships.filter((m) => m !== undefined), changes: [] };
 }
 
 /** Who: a user of the case, a store-wide staff member, or someone the store does not know. */
@@ -35,6 +66,8 @@ export type PartyRef = "self" | "stranger" | { user: number } | { staff: StaffNa
 export type OrgRef = number;
 
 export interface ResourceRef {
+  /** `order` when absent. */
+  type?: "quote" | "list";
   org?: OrgRef;
   buyer?: PartyRef;
   owner?: PartyRef;
