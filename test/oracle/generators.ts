@@ -123,11 +123,14 @@ const requestArb: fc.Arbitrary<OracleRequest> = fc.oneof(
     weight: 3,
   },
   {
-    arbitrary: fc.record({
-      kind: fc.constantFrom("ordersQuery" as const, "ordersFilter" as const, "permissions" as const),
-      subject: subjectArb,
-      org: orgRefArb,
-    }),
+    arbitrary: fc
+      .record({
+        kind: fc.constantFrom("ordersQuery" as const, "ordersFilter" as const, "permissions" as const),
+        subject: subjectArb,
+        org: orgRefArb,
+        data: fc.boolean(),
+      })
+      .map(({ data, ...r }) => (data && r.kind !== "ordersFilter" ? { ...r, via: "data" as const } : r)),
     weight: 3,
   },
 );

@@ -208,11 +208,26 @@ class CaseRun {
     });
   }
 
-  private async ordersQuery(request: OracleRequest, subject: Subject, org: string): Promise<void> {
-    const res = await this.t.call("POST", "/v1/orders/query", { key: CHECK_KEY, body: { subject, org, consistency: this.consistency } });
+  private async ordersQuery(request: OracleRequest & { via?: "data" }, subject: Subject, org: string): Promise<void> {
+    const body = { subject, org, consistency: this.consistency };
+    const res =
+      request.via === "data"
+        ? await this.t.call("POST", "/v1/data/b2b/orders/scope", { key: CHECK_KEY, body: { input: body } })
+        : await this.t.call("POST", "/v1/orders/query", { key: CHECK_KEY, body });
     this.decisions += 1;
     if (res.status !== 200) {
       this.disagreements.push({ pass: this.pass, request, expected: "200", actual: { status: res.status, body: res.body } });
+      return;
+    }
+    if (request.via === "data") {
+      // The policy's scope itself: visible are orders of `orgs`, and orders of `ownOrgs` the subject placed.
+      const scope = res.body.result as { kind: string; scope: { orgs: string[]; ownOrgs: string[] } };
+      const actual = this.orders
+        .filter((o) => scope.kind === "always_allowed" || scope.scope.orgs.includes(o.org) || (scope.scope.ownOrgs.includes(o.org) && o.buyer === subject.id))
+        .map((o) => o.id)
+        .sort();
+      const expected = this.visible(subject, org);
+      if (!sameList(actual, expected)) this.disagreements.push({ pass: this.pass, request, expected, actual: { visible: actual, ...scope } });
       return;
     }
     const params: unknown[] = res.body.sql.params;
@@ -249,8 +264,13 @@ class CaseRun {
   }
 
   /** Effective permissions, roles, gated codes and the org status; for staff, the codes only. */
-  private async permissions(request: OracleRequest, subject: Subject, org: string): Promise<void> {
-    const res = await this.t.call("POST", "/v1/permissions", { key: CHECK_KEY, body: { subject, org, consistency: this.consistency } });
+  private async permissions(request: OracleRequest & { via?: "data" }, subject: Subject, org: string): Promise<void> {
+    const input = { subject, org, consistency: this.consistency };
+    const res =
+      request.via === "data"
+        ? await this.t.call("POST", "/v1/data/b2b/permissions/effective", { key: CHECK_KEY, body: { input } })
+        : await this.t.call("POST", "/v1/permissions", { key: CHECK_KEY, body: input });
+    if (request.via === "data" && res.status === 200) res.body = res.body.result;
     this.decisions += 1;
     if (res.status !== 200) {
       this.disagreements.push({ pass: this.pass, request, expected: "200", actual: { status: res.status, body: res.body } });

@@ -82,7 +82,8 @@ export interface CheckItem {
 export type OracleRequest =
   | ({ kind: "check"; via: "check" | "data"; subject: SubjectRef; org: OrgRef } & CheckItem)
   | { kind: "batch"; via: "batch" | "data"; subject: SubjectRef; org: OrgRef; checks: CheckItem[] }
-  | { kind: "ordersQuery" | "ordersFilter" | "permissions"; subject: SubjectRef; org: OrgRef };
+  /** `via: "data"` asks the same through OPA's Data API (b2b/orders/scope, b2b/permissions/effective). */
+  | { kind: "ordersQuery" | "ordersFilter" | "permissions"; subject: SubjectRef; org: OrgRef; via?: "data" };
 
 /** Store-wide staff, created once per sidecar (the first staff member comes from the operator, not the API). */
 export const STAFF = {
