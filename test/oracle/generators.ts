@@ -17,7 +17,7 @@ const statusArb: fc.Arbitrary<OrgStatus> = fc.oneof(
 );
 
 /** Amounts around the limits below, so the boundaries (equal is within) are hit often. */
-const amounts = [0, 50, 100, 499, 500, 501, 1000, 5000];
+const amounts = [0, 50, 100, 100.5, 499, 500, 500.001, 501, 1000, 5000];
 const limitValues = [0, 100, 500, 1000];
 
 const limitsArb: fc.Arbitrary<Limits> = fc
@@ -44,11 +44,14 @@ const customRoleArb = fc
     checkout: fc.oneof({ arbitrary: fc.constant("direct" as const), weight: 4 }, { arbitrary: fc.constant("approval" as const), weight: 1 }),
   })
   .map((r) => ({
-    permissions: r.grants.map((g) => {
+    permissions: r.grants.flatMap((g) => {
       const levels = catalog.permissions[g.code]!.levels;
       const aliases = aliasesOf.get(g.code) ?? [];
       const code = g.alias === 0 && aliases.length > 0 ? aliases[0]! : g.code;
-      return { code, level: levels[g.levelPick % levels.length]! };
+      const grant = { code, level: levels[g.levelPick % levels.length]! };
+      // Sometimes the same code again under another alias at another level: they merge at the highest.
+      if (g.alias === 1 && aliases.length > 1) return [grant, { code: aliases[1]!, level: levels[(g.levelPick + 1) % levels.length]! }];
+      return [grant];
     }),
     checkout: r.checkout,
     ...(r.limits ? { limits: r.limits } : {}),
