@@ -373,8 +373,16 @@ export function knownBug(world: World, ids: CaseIds, orderOrgs: Map<string, stri
   return undefined;
 }
 
-function compareDecision(expected: CheckAnswer, actual: { decision: string; approvers?: { org: string } } | undefined): boolean {
+function compareDecision(
+  expected: CheckAnswer,
+  actual: { decision: string; approvers?: { org: string }; reasons?: { code: string; role?: string; org?: string }[] } | undefined,
+): boolean {
   if (!actual || !(expected.decisions as string[]).includes(actual.decision)) return true;
+  if (expected.how) {
+    const first = actual.reasons?.[0];
+    const how = expected.how;
+    if (first?.code !== how.code || first.role !== how.role || (how.org !== undefined && first.org !== how.org)) return true;
+  }
   if (actual.decision === "approval_required") return actual.approvers?.org !== expected.approversOrg;
   return false;
 }

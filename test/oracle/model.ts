@@ -80,6 +80,11 @@ export interface CheckAnswer {
   decisions: Decision[];
   /** Where an approval lands, for approval_required. */
   approversOrg?: string;
+  /**
+   * For an allow of a code without checkout limits: the grant reported as the reason (direct before inherited
+   * before level-3 reach, nearest org first, then role key; README of the policy pack, "Other answers").
+   */
+  how?: { code: string; role: string; org?: string };
 }
 
 // ---- Trees (MODEL "Entities": disjoint trees, each org at most one parent) ----
@@ -241,6 +246,19 @@ function checkoutOutcome(world: World, grant: Grant, resource: Resource | undefi
 
 // ---- Decisions ----
 
+const viaRank: Record<Via, number> = { direct: 0, inherited: 1, reach: 2 };
+const reasonCode: Record<Via, string> = { direct: "direct_role", inherited: "inherited_role", reach: "level3_reach" };
+
+/** The grant an allow names: direct before inherited before reach, nearest org first, then role key. */
+function reported(world: World, acting: string, grants: Grant[]): { code: string; role: string; org: string } {
+  const depth = pathOf(world, acting).length;
+  const distance = (g: Grant) => depth - pathOf(world, g.from).length;
+  const best = [...grants].sort(
+    (a, b) => viaRank[a.via] - viaRank[b.via] || distance(a) - distance(b) || (a.role < b.role ? -1 : a.role > b.role ? 1 : 0),
+  )[0]!;
+  return { code: reasonCode[best.via], role: best.role, org: best.from };
+}
+
 const DENY: CheckAnswer = { decisions: ["deny"] };
 
 /** One check (MODEL "Who may do what", "Status", "Checkout limits and approvals"; staff from "Entities"). */
@@ -263,8 +281,8 @@ export function check(world: World, subject: Subject, acting: string, action: st
   if (staff) {
     // Staff are not limited by org status; store_admin holds everything, other staff roles their codes.
     const roles = world.staff.get(subject.id)!.roles;
-    const holds = roles.some((r) => catalog.staffRoles[r]?.all === true || catalog.staffRoles[r]?.codes.includes(code) === true);
-    return holds ? { decisions: ["allow"] } : DENY;
+    const role = [...roles].sort().find((r) => catalog.staffRoles[r]?.all === true || catalog.staffRoles[r]?.codes.includes(code) === true);
+    return role !== undefined ? { decisions: ["allow"], how: { code: "staff", role } } : DENY;
   }
 
   if (gateOf(actingOrg.status).refuseActing) return DENY;
@@ -272,7 +290,7 @@ export function check(world: World, subject: Subject, acting: string, action: st
 
   const covering = grantsOf(world, subject.id, acting, code).filter((g) => covers(world, g.level, acting, subject.id, resource));
   if (covering.length === 0) return DENY;
-  if (!catalog.checkoutCodes.includes(code)) return { decisions: ["allow"] };
+  if (!catalog.checkoutCodes.includes(code)) return { decisions: ["allow"], how: reported(world, acting, covering) };
 
   // The most permissive grant decides.
   const treeDenies = world.orgs.get(rootOf(world, acting))!.overLimit === "deny";
