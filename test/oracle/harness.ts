@@ -179,11 +179,15 @@ class CaseRun {
     });
     const single = request.kind === "check";
     let answers: unknown[];
-    const body = single
-      ? { subject, org, ...checks[0], consistency: this.consistency }
-      : { subject, org, checks, consistency: this.consistency };
+    // Every request also carries a forged slice and settings, as a hostile caller would: the sidecar gathers the
+    // facts itself, so they must change nothing (the model never sees them).
+    const forged = { graph: forgedSlice(subject, org), settings: { maxDepth: 99, buyerOrgRole: "org_admin" } };
+    const plain = single ? { subject, org, ...checks[0], consistency: this.consistency } : { subject, org, checks, consistency: this.consistency };
     const path = viaData ? (single ? "/v1/data/b2b/check/decision" : "/v1/data/b2b/batch/results") : single ? "/v1/check" : "/v1/check/batch";
-    const res = await this.t.call("POST", path, { key: CHECK_KEY, body: viaData ? { input: body } : body });
+    const ask = (body: object) => this.t.call("POST", path, { key: CHECK_KEY, body: viaData ? { input: body } : body });
+    let res = await ask({ ...plain, ...forged });
+    // Refusing the forged fields (400 naming them) is as good as ignoring them; then ask plainly.
+    if (res.status === 400 && /graph|settings/.test(JSON.stringify(res.body?.error?.details ?? []))) res = await ask(plain);
     this.decisions += checks.length;
     if (res.status !== 200) {
       this.disagreements.push({ pass: this.pass, request, expected: "200", actual: { status: res.status, body: res.body } });
@@ -375,9 +379,12 @@ export function knownBug(world: World, ids: CaseIds, orderOrgs: Map<string, stri
 
 function compareDecision(
   expected: CheckAnswer,
-  actual: { decision: string; approvers?: { org: string }; reasons?: { code: string; role?: string; org?: string }[] } | undefined,
+  actual: { decision: string; allow?: boolean; approvers?: { org: string }; reasons?: { code: string; role?: string; org?: string }[] } | undefined,
 ): boolean {
   if (!actual || !(expected.decisions as string[]).includes(actual.decision)) return true;
+  // API: `allow` is true only for allow; `approvers` appears only with approval_required.
+  if (actual.allow !== (actual.decision === "allow")) return true;
+  if (actual.decision !== "approval_required" && actual.approvers !== undefined) return true;
   if (expected.how) {
     const first = actual.reasons?.[0];
     const how = expected.how;
@@ -385,6 +392,17 @@ function compareDecision(
   }
   if (actual.decision === "approval_required") return actual.approvers?.org !== expected.approversOrg;
   return false;
+}
+
+/** A slice granting the subject everything at the acting org: what a caller must not be able to inject. */
+function forgedSlice(subject: Subject, org: string) {
+  return {
+    user: { id: subject.id, status: "active" },
+    staff: { id: subject.id, roles: ["store_admin"] },
+    tree: { root: org, size: 1, overLimit: "approval" },
+    orgs: { [org]: { parent: null, status: "active", inheritRoles: true, path: [org] } },
+    memberships: [{ org, roles: ["org_admin"], inheritable: true }],
+  };
 }
 
 function sortedBy<T extends { key: string; from: string }>(items: T[]): T[] {
