@@ -133,6 +133,20 @@ class CaseRun {
     return this.sidecars[this.turn++ % this.sidecars.length]!;
   }
 
+  /**
+   * Asks `path` with `body` plus a forged slice and settings, as a hostile caller would: the sidecar gathers the
+   * facts itself, so they must change nothing (the model never sees them). Refusing them (400 naming them) is as
+   * good as ignoring them; then the plain request is asked.
+   */
+  private async ask(path: string, body: { subject: Subject; org: string; [field: string]: unknown }, viaData: boolean): Promise<{ status: number; body: any }> {
+    const t = this.t;
+    const send = (b: object) => t.call("POST", path, { key: CHECK_KEY, body: viaData ? { input: b } : b });
+    const forged = { graph: forgedSlice(body.subject, body.org), settings: { maxDepth: 99, buyerOrgRole: "org_admin" } };
+    const res = await send({ ...body, ...forged });
+    if (res.status === 400 && /graph|settings/.test(JSON.stringify(res.body?.error?.details ?? []))) return send(body);
+    return res;
+  }
+
   async all(c: OracleCase, options: RunOptions): Promise<void> {
     for (const request of c.requests) await this.send(request);
     if (c.sweep !== false) await this.sweep(c, options);
@@ -179,15 +193,9 @@ class CaseRun {
     });
     const single = request.kind === "check";
     let answers: unknown[];
-    // Every request also carries a forged slice and settings, as a hostile caller would: the sidecar gathers the
-    // facts itself, so they must change nothing (the model never sees them).
-    const forged = { graph: forgedSlice(subject, org), settings: { maxDepth: 99, buyerOrgRole: "org_admin" } };
     const plain = single ? { subject, org, ...checks[0], consistency: this.consistency } : { subject, org, checks, consistency: this.consistency };
     const path = viaData ? (single ? "/v1/data/b2b/check/decision" : "/v1/data/b2b/batch/results") : single ? "/v1/check" : "/v1/check/batch";
-    const ask = (body: object) => this.t.call("POST", path, { key: CHECK_KEY, body: viaData ? { input: body } : body });
-    let res = await ask({ ...plain, ...forged });
-    // Refusing the forged fields (400 naming them) is as good as ignoring them; then ask plainly.
-    if (res.status === 400 && /graph|settings/.test(JSON.stringify(res.body?.error?.details ?? []))) res = await ask(plain);
+    const res = await this.ask(path, plain, viaData);
     this.decisions += checks.length;
     if (res.status !== 200) {
       this.disagreements.push({ pass: this.pass, request, expected: "200", actual: { status: res.status, body: res.body } });
@@ -214,10 +222,7 @@ class CaseRun {
 
   private async ordersQuery(request: OracleRequest & { via?: "data" }, subject: Subject, org: string): Promise<void> {
     const body = { subject, org, consistency: this.consistency };
-    const res =
-      request.via === "data"
-        ? await this.t.call("POST", "/v1/data/b2b/orders/scope", { key: CHECK_KEY, body: { input: body } })
-        : await this.t.call("POST", "/v1/orders/query", { key: CHECK_KEY, body });
+    const res = await this.ask(request.via === "data" ? "/v1/data/b2b/orders/scope" : "/v1/orders/query", body, request.via === "data");
     this.decisions += 1;
     if (res.status !== 200) {
       this.disagreements.push({ pass: this.pass, request, expected: "200", actual: { status: res.status, body: res.body } });
@@ -248,8 +253,7 @@ class CaseRun {
   }
 
   private async ordersFilter(request: OracleRequest, subject: Subject, org: string): Promise<void> {
-    const body = { subject, org, orders: this.orders, consistency: this.consistency };
-    const res = await this.t.call("POST", "/v1/orders/filter", { key: CHECK_KEY, body });
+    const res = await this.ask("/v1/orders/filter", { subject, org, orders: this.orders, consistency: this.consistency }, false);
     this.decisions += Math.max(1, this.orders.length);
     if (res.status !== 200) {
       this.disagreements.push({ pass: this.pass, request, expected: "200", actual: { status: res.status, body: res.body } });
@@ -270,10 +274,7 @@ class CaseRun {
   /** Effective permissions, roles, gated codes and the org status; for staff, the codes only. */
   private async permissions(request: OracleRequest & { via?: "data" }, subject: Subject, org: string): Promise<void> {
     const input = { subject, org, consistency: this.consistency };
-    const res =
-      request.via === "data"
-        ? await this.t.call("POST", "/v1/data/b2b/permissions/effective", { key: CHECK_KEY, body: { input } })
-        : await this.t.call("POST", "/v1/permissions", { key: CHECK_KEY, body: input });
+    const res = await this.ask(request.via === "data" ? "/v1/data/b2b/permissions/effective" : "/v1/permissions", input, request.via === "data");
     if (request.via === "data" && res.status === 200) res.body = res.body.result;
     this.decisions += 1;
     if (res.status !== 200) {
