@@ -92,6 +92,11 @@ export async function runCase(sidecars: TestSidecar[], db: pg.Pool, c: OracleCas
     const second = new CaseRun(sidecars, db, worldOf(changed, ids), ids, { atLeast: rewritten.body.graphToken as string }, orders, "after changes");
     await second.all(changed, options);
     passes.push(second);
+    // MODEL: a removed membership stops working at once, whatever a token says. The sidecar that took the writes
+    // must answer from them even when asked with the token of before them.
+    const stale = new CaseRun([writer], db, worldOf(changed, ids), ids, first.consistency, orders, "after changes, old token");
+    for (const request of changed.requests) await stale.send(request);
+    passes.push(stale);
   }
 
   const orderOrgs = new Map(orders.map((o) => [o.id, o.org]));
@@ -122,7 +127,7 @@ class CaseRun {
     private readonly db: pg.Pool,
     readonly world: World,
     private readonly ids: CaseIds,
-    private readonly consistency: { atLeast: string },
+    readonly consistency: { atLeast: string },
     private readonly orders: { id: string; org: string; buyer: string }[],
     /** Which pass of the case this is, named in its disagreements. */
     private readonly pass = "first pass",
