@@ -185,7 +185,8 @@ export class GraphFacts {
     graph.tree = tree.treeInfo;
     graph.memberships = path.memberships;
     graph.roles = path.roleKeys.length > 0 ? this.customRoles(path.roleKeys, facts.roles) : NO_ROLES;
-    graph.orgs = subtree ? tree.subtreeOrgs(org) : path.orgs;
+    // Staff act in the whole acting tree (MODEL "Staff"): their order scope is every org of it.
+    graph.orgs = subtree ? tree.subtreeOrgs(staff ? tree.root : org) : path.orgs;
     if (resourceOrgs && resourceOrgs.length > 0) graph.orgs = withPaths(graph.orgs, [tree, ...(facts.others?.values() ?? [])], resourceOrgs);
     return { graph, graphToken: tree.token };
   }

@@ -9,10 +9,8 @@ import type { OracleCase } from "./oracle-case.ts";
 /**
  * Every disagreement the differential test found, shrunk to a minimal case and committed in
  * test/fixtures/oracle/, replayed against the real sidecar: the sidecar and the model must agree on it forever.
- * A fixture with `knownBug` documents a reported sidecar bug not fixed yet: it must still show exactly that bug
- * (so the fixture is updated, dropping `knownBug`, when the fix lands) and nothing else.
  */
-type Fixture = OracleCase & { description: string; knownBug?: string };
+type Fixture = OracleCase & { description: string };
 
 const dir = new URL("../fixtures/oracle/", import.meta.url);
 const fixtures = readdirSync(dir)
@@ -42,6 +40,5 @@ describe("differential fixtures", () => {
     const result = await runCase(sidecars, db, { ...fixture, sweep: false }, { sweepBudget: 0, sweepPairs: 0 });
     expect(result.decisions).toBeGreaterThan(0);
     expect(result.disagreements).toEqual([]);
-    expect([...new Set(result.known.map((k) => k.bug))]).toEqual(fixture.knownBug ? [fixture.knownBug] : []);
   });
 });

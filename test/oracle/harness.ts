@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { CHECK_KEY, type TestSidecar } from "../http/sidecar-test-support.ts";
-import { check, effectivePermissions, orderVisible, pathOf, permissionCodes, type CheckAnswer, type Resource, type Subject, type World } from "./model.ts";
+import { check, effectivePermissions, orderVisible, permissionCodes, type CheckAnswer, type Resource, type Subject, type World } from "./model.ts";
 import {
   CaseIds,
   changedCase,
@@ -31,8 +31,6 @@ export interface Disagreement {
 export interface RunResult {
   decisions: number;
   disagreements: Disagreement[];
-  /** Disagreements that match a known, reported sidecar bug (see `knownBug`); not counted as new ones. */
-  known: (Disagreement & { bug: string })[];
   /** How often the model expected each outcome (a vacuous run would be all denies). */
   outcomes: Record<string, number>;
 }
@@ -99,18 +97,11 @@ export async function runCase(sidecars: TestSidecar[], db: pg.Pool, c: OracleCas
     passes.push(stale);
   }
 
-  const orderOrgs = new Map(orders.map((o) => [o.id, o.org]));
-  const all = passes.flatMap((p) => p.disagreements);
-  const known = all.flatMap((d) => {
-    const bug = knownBug(passes[0]!.world, ids, orderOrgs, d);
-    return bug === undefined ? [] : [{ ...d, bug }];
-  });
   const outcomes: Record<string, number> = {};
   for (const p of passes) for (const [k, n] of Object.entries(p.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + n;
   return {
     decisions: passes.reduce((n, p) => n + p.decisions, 0),
-    disagreements: all.filter((d) => knownBug(passes[0]!.world, ids, orderOrgs, d) === undefined),
-    known,
+    disagreements: passes.flatMap((p) => p.disagreements),
     outcomes,
   };
 }
@@ -360,27 +351,6 @@ class CaseRun {
       for (const kind of ["ordersQuery", "ordersFilter", "permissions"] as const) await this.send({ kind, ...pair });
     }
   }
-}
-
-/**
- * Sidecar bugs found by this test and reported, not yet fixed (the fix needs more than the policy): a disagreement
- * matching one is counted apart, and its fixture is replayed as an expected failure until the fix lands.
- */
-export function knownBug(world: World, ids: CaseIds, orderOrgs: Map<string, string>, d: Disagreement): string | undefined {
-  const r = d.request;
-  if ((r.kind === "ordersQuery" || r.kind === "ordersFilter") && "staff" in r.subject) {
-    // Staff order scope is always_allowed: it also lists orders of other trees than the acting org's, which a
-    // check of the same order denies (cross_tree).
-    const expected = new Set(d.expected as string[]);
-    const actual: string[] = Array.isArray(d.actual) ? (d.actual as string[]) : ((d.actual as { visible?: string[] }).visible ?? []);
-    const acting = ids.org(r.org);
-    const treeOf = (orgId: string) => pathOf(world, orgId)[0];
-    const extra = actual.filter((id) => !expected.has(id));
-    const missing = [...expected].filter((id) => !actual.includes(id));
-    const orderOrg = (id: string) => orderOrgs.get(id);
-    if (missing.length === 0 && extra.every((id) => treeOf(orderOrg(id) ?? "") !== treeOf(acting))) return "staff-orders-cross-tree";
-  }
-  return undefined;
 }
 
 function compareDecision(

@@ -16,7 +16,8 @@ import data.b2b.status
 # description: |
 #   {kind always_denied|conditional|always_allowed, scope {orgs, ownOrgs} (sorted), reasons}.
 #   Level 1 - own orders of the acting org (ownOrgs); level 2 - the acting org; level 3 - and its subtree reached
-#   under the path test; orgs whose status refuses reads are left out. Staff - always_allowed.
+#   under the path test; orgs whose status refuses reads are left out. Staff - every org of the acting tree (the
+#   slice holds the whole tree for them), whatever its status.
 # entrypoint: true
 scope := _denied(refusals.subject_or_org) if {
 	count(refusals.subject_or_org) > 0
@@ -33,8 +34,13 @@ _entries := grants.entries("order.view")
 # API: always_denied with empty scope and the reason (`[reason]`).
 _denied(rs) := {"kind": "always_denied", "scope": {"orgs": [], "ownOrgs": []}, "reasons": rs}
 
-# Seller administrators have full access to all account purchases (Elastic Path); store_admin sees everything.
-_staff := {"kind": "always_allowed", "scope": {"orgs": [], "ownOrgs": []}, "reasons": [grants.staff_reason(key)]} if {
+# Seller administrators have full access to all account purchases (Elastic Path), one tree at a time (MODEL
+# "Staff": a resource in another tree than the acting org is cross_tree), and are not limited by org status.
+_staff := {
+	"kind": "conditional",
+	"scope": {"orgs": sorted_ids([id | some id, o in slice.orgs; o.path[0] == slice.root]), "ownOrgs": []},
+	"reasons": [grants.staff_reason(key)],
+} if {
 	key := grants.staff_role("order.view")
 } else := _denied([refusals.staff_missing_permission("order.view")])
 

@@ -112,12 +112,20 @@ test_fail_unknown_subject_and_org if {
 	orders.scope.reasons[0].code == "unknown_org" with input as fx.mk("XX", [])
 }
 
-test_success_staff_always_allowed if {
+# The fixture's slice holds another tree (GLOBEX) too: staff see the acting tree only, whatever the status.
+test_success_staff_sees_the_acting_tree if {
 	orders.scope == {
-		"kind": "always_allowed",
-		"scope": {"orgs": [], "ownOrgs": []},
+		"kind": "conditional",
+		"scope": {"orgs": ["ACME", "BER", "DE", "EU", "FR", "US"], "ownOrgs": []},
 		"reasons": [{"code": "staff", "role": "store_support", "message": "staff role store_support"}],
 	} with input as fx.staff("DE", ["store_support"])
+}
+
+test_success_staff_sees_orgs_whatever_their_status if {
+	orders.scope.scope.orgs == ["ACME", "BER", "DE", "EU", "FR", "US"] with input as object.union(
+		fx.staff("DE", ["store_admin"]),
+		{"graph": {"orgs": fx.patch_org("US", {"status": "suspended"})}},
+	)
 }
 
 test_fail_staff_without_covering_role if {
