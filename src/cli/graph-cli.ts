@@ -9,7 +9,7 @@ import { migrate } from "../store/migrate.ts";
 /**
  * The org graph store from the command line, against DATABASE_URL (or EMBEDDED_DATA_DIR):
  *   migrate               apply pending migrations
- *   import FILE           import a document (API.md shape; "-" reads stdin), all-or-nothing
+ *   import FILE           import a document (the POST /v1/import shape; "-" reads stdin), all-or-nothing
  *   export ROOT | --all   print the tree holding ROOT, or the whole store, as a document
  * Exit status 0 on success; on failure the errors go to stderr, one per line with its path.
  */

@@ -301,7 +301,7 @@ function outcomeOf(result: unknown): string {
   return "answered";
 }
 
-/** An unknown action code is the caller's mistake (400), not a deny: API.md, Errors. */
+/** An unknown action code is the caller's mistake (400), not a deny: README, API (unknown action codes). */
 function rejectUnknownActions(results: readonly Decision[], pathOf: (index: number) => string): void {
   const details: ErrorDetail[] = [];
   results.forEach((result, index) => {

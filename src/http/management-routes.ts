@@ -52,7 +52,7 @@ const actorHeader = text()
     return { id: rest.join(":"), kind: kind === "staff" ? "staff" : "user" };
   });
 
-/** Who acts, from X-Actor (API.md, Management), read as UTF-8. */
+/** Who acts, from X-Actor (README, API: management calls), read as UTF-8. */
 function actorOf(req: Request): Subject {
   const header = utf8Header(req, "x-actor");
   if (header === undefined) {

@@ -13,7 +13,7 @@ export type ImportCounts = Record<"roles" | "orgs" | "users" | "memberships" | "
 const TOKEN_KEYS_MAX = 512;
 
 /**
- * `POST /v1/import` and `GET /v1/export`: one document (API.md), upserted in one transaction. Every problem is
+ * `POST /v1/import` and `GET /v1/export`: one document (README, API), upserted in one transaction. Every problem is
  * collected first (shape, duplicates, unknown references, cycles, then depth and size on the result), each with
  * the path of the offending field, and nothing is written unless there are none.
  */

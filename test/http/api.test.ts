@@ -4,7 +4,7 @@ import { demoDocument } from "../../src/store/demo-graph.ts";
 import { ADMIN_KEY, CHECK_KEY, startTestSidecar, type TestSidecar } from "./sidecar-test-support.ts";
 
 /**
- * The HTTP API of shared/spec/API.md end to end: real HTTP, the machine's PostgreSQL and Redis, the committed
+ * The HTTP API of README's API section end to end: real HTTP, the machine's PostgreSQL and Redis, the committed
  * policy bundle. The graph is the demo document (src/store/demo-graph.ts), imported through POST /v1/import.
  */
 let t: TestSidecar;
