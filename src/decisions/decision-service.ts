@@ -172,8 +172,9 @@ export class DecisionService {
 
   /**
    * Asks the policy whether `actor` may perform a management operation. Resolves with the decision (and its
-   * effects) when allowed; otherwise throws: conflict (a cycle), unprocessable (a tree limit), not_found (the org
-   * is unknown), forbidden (anything else), each with the policy's reasons as details.
+   * effects) when allowed; otherwise throws the error class the policy's answer names (`error`: conflict for a
+   * cycle, unprocessable for a tree limit, not_found for an org unknown to staff, forbidden otherwise), with the
+   * policy's reasons as details.
    */
   async authorizeAdmin(request: AdminSliceRequest): Promise<AdminDecision & Stamped> {
     const input = {
@@ -186,13 +187,10 @@ export class DecisionService {
       this.facts.adminSlice(request),
     );
     if (result.allow) return { ...result, ...stamp };
-    const codes = new Set(result.reasons.map((r) => r.code));
     const details = result.reasons.map((r) => ({ path: r.code, message: r.message }));
     const summary = result.reasons.map((r) => r.message).join("; ") || "denied by policy";
-    if (codes.has("cycle")) throw new AuthzError("conflict", summary, { details });
-    if (codes.has("depth_limit") || codes.has("size_limit")) throw new AuthzError("unprocessable", summary, { details });
-    if (codes.has("unknown_org") && request.actor.kind === "staff") throw new AuthzError("not_found", summary, { details });
-    throw new AuthzError("forbidden", summary, { details });
+    // The policy names the class of its refusal; the engine's schema holds every deny to naming one.
+    throw new AuthzError(result.error ?? "forbidden", summary, { details });
   }
 
   /** The built-in role templates shipped in the policy bundle, by key. */
