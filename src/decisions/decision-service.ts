@@ -23,6 +23,8 @@ import {
 } from "./decision-schemas.ts";
 import { policyInput } from "./input-json.ts";
 import { filterToPredicate, filterToSql, orderFilter } from "./order-filter.ts";
+import type { TreeLimitJudge } from "../store/graph-repository.ts";
+import { policyTreeLimits } from "./tree-limits.ts";
 
 /** What the decision service asks of the org graph store (src/store): the slice of one tree for one request. */
 export interface SliceRequest {
@@ -93,6 +95,7 @@ export class DecisionService {
     private readonly log: DecisionLog,
     private readonly metrics?: Metrics,
   ) {
+    this.treeLimits = policyTreeLimits(engine, settings);
     this.settingsJson = JSON.stringify({
       maxDepth: settings.MAX_TREE_DEPTH,
       maxOrgs: settings.MAX_TREE_ORGS,
@@ -103,6 +106,9 @@ export class DecisionService {
 
   /** The store settings as the policy reads them (`input.settings`), serialized once. */
   private readonly settingsJson: string;
+
+  /** The policy's tree limits, for the store to judge an import's trees with under its locks. */
+  readonly treeLimits: TreeLimitJudge;
 
   private readonly boundMetrics = new Map<string, { count: { inc(): void }; seconds: { observe(value: number): void } }>();
 

@@ -20,6 +20,7 @@ import {
   type TreeNode,
   type UserRecord,
 } from "../store/graph-schemas.ts";
+import type { TreeLimitJudge } from "../store/graph-repository.ts";
 import { parseOrThrow, text } from "../validation.ts";
 import { defineRoute, type Route, type RouteContext } from "./route.ts";
 import { utf8Header } from "./request-target.ts";
@@ -41,7 +42,7 @@ export interface ManagementStore {
   getUser(id: string): Promise<UserRecord & { memberships: MembershipRecord[] }>;
   listRoles(): Promise<RoleRecord[]>;
   putRole(key: string, body: unknown): Promise<Written & { role: RoleRecord; created: boolean }>;
-  importDocument(document: ImportDocument): Promise<Written & { counts: Record<string, number> }>;
+  importDocument(document: ImportDocument, judge: TreeLimitJudge): Promise<Written & { counts: Record<string, number> }>;
   exportTree(root: string): Promise<ImportDocument>;
 }
 
@@ -314,7 +315,8 @@ export function managementRoutes(options: { decisions: DecisionService; graph: M
         if (details.length > 0) {
           throw new AuthzError("unprocessable", `import rejected: ${details.length} invalid role field(s)`, { details });
         }
-        return { body: await graph.importDocument(document) };
+        // The policy judges the trees the document leaves, under the store's locks.
+        return { body: await graph.importDocument(document, decisions.treeLimits) };
       },
     }),
     defineRoute({

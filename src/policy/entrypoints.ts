@@ -62,6 +62,9 @@ export const roleValidationSchema = z.looseObject({
 });
 export type RoleValidation = z.infer<typeof roleValidationSchema>;
 
+export const treeLimitsSchema = z.looseObject({ reasons: z.array(reason) });
+export type TreeLimits = z.infer<typeof treeLimitsSchema>;
+
 export const entrypoints = {
   check: { path: "b2b/check/decision", result: decisionSchema },
   batch: { path: "b2b/batch/results", result: z.array(decisionSchema) },
@@ -69,6 +72,7 @@ export const entrypoints = {
   permissions: { path: "b2b/permissions/effective", result: effectivePermissionsSchema },
   admin: { path: "b2b/admin/decision", result: adminDecisionSchema },
   roleValidation: { path: "b2b/roles/validation", result: roleValidationSchema },
+  treeLimits: { path: "b2b/trees/limits", result: treeLimitsSchema },
 } as const satisfies Record<string, { path: EntrypointPath; result: z.ZodType }>;
 
 export type EntrypointName = keyof typeof entrypoints;
