@@ -25,9 +25,11 @@ const orderKindSchema = z.enum(["always_denied", "conditional", "always_allowed"
  */
 const dataRequestSchema = z
   .object({
-    input: z.unknown().meta({ description: "The entrypoint's input without the graph: subject, org, action, resource, checks..." }),
+    input: z.unknown().meta({
+      type: "object",
+      description: "The entrypoint's input without the graph: subject, org, action, resource, checks...",
+    }),
   })
-  .partial()
   .optional()
   .catch(undefined);
 

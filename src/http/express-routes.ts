@@ -16,9 +16,22 @@ function paramsOf(req: Request): Record<string, string | undefined> {
   return params;
 }
 
+/**
+ * The path families (`/v1/orgs`, `/v1/import`, ...) whose every route needs the admin key: a request under one needs
+ * it too, route or not, so management paths answer 401/403 to a caller without the key before any 404.
+ */
+function adminFamilies(routes: readonly Route[]): string[] {
+  const family = (path: string) => path.split("/").slice(0, 3).join("/");
+  const families = new Set(routes.filter((r) => r.scope === "admin").map((r) => family(r.path)));
+  for (const route of routes) if (route.scope !== "admin") families.delete(family(route.path));
+  return [...families];
+}
+
 /** Every route of the table on one express router: the key scope, then the route (body read by app.ts before). */
 export function expressRoutes(routes: readonly Route[], keys: ApiKeys): Router {
   const router = Router();
+  const guarded = adminFamilies(routes);
+  if (guarded.length > 0) router.use(guarded, keys.require("admin"));
   for (const route of routes) {
     router[route.method](expressPath(route.path), (req, res, next) => {
       const refused = scopeRefusal(keys, route.scope, req.headers.authorization);

@@ -88,10 +88,10 @@ const orgRecordSchema = z.object({
   overLimit: z.string().optional(),
   path: z.array(z.string()),
 });
-interface TreeNodeShape extends z.infer<typeof orgRecordSchema> {
-  children: TreeNodeShape[];
-}
-const treeNodeSchema: z.ZodType<TreeNodeShape> = orgRecordSchema.extend({ children: z.array(z.lazy(() => treeNodeSchema)) });
+// Not recursive: OpenAPI 3.0 has no place for the definitions a recursive JSON Schema needs.
+const treeNodeSchema = orgRecordSchema.extend({
+  children: z.array(z.unknown().meta({ type: "object", description: "A child node: the same shape, nested." })),
+});
 const membershipRecordSchema = z.object({
   user: z.string(),
   org: z.string(),

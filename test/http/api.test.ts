@@ -342,6 +342,9 @@ describe("management", () => {
     expect(noActor.body.error.details[0].path).toBe("headers.x-actor");
     const checkKey = await t.call("GET", "/v1/orgs/ACME", { actor: staff, key: CHECK_KEY });
     expect(checkKey.status).toBe(403);
+    // Under a management path, a caller without the admin key learns nothing more, not even which routes exist.
+    expect((await t.call("GET", "/v1/orgs", { actor: staff, key: CHECK_KEY })).status).toBe(403);
+    expect((await t.call("DELETE", "/v1/import/x", { actor: staff, key: null })).status).toBe(401);
   });
 
   it("reads orgs, trees, members and users", async () => {
