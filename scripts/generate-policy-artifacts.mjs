@@ -52,6 +52,12 @@ function ts() {
 /** The administration operations \`b2b/admin/decision\` knows (catalog \`adminOperations\`). */
 export const adminOperations = ${list([...catalog.adminOperations].sort())};
 
+/**
+ * The error classes a denied administration decision names (catalog \`adminErrorClasses\`, in the policy's order of
+ * precedence): each is the AuthzError code the HTTP layer reports the refusal with.
+ */
+export const adminErrorClasses = ${list(catalog.adminErrorClasses)};
+
 /** The org statuses the policy gates (catalog \`statusGates\`). */
 export const orgStatuses = ${list(Object.keys(catalog.statusGates).sort())};
 

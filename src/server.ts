@@ -5,14 +5,12 @@ import { DecisionLog } from "./decisions/decision-log.ts";
 import { DecisionService } from "./decisions/decision-service.ts";
 import { ApiKeys } from "./http/api-keys.ts";
 import { createApp } from "./http/app.ts";
-import { dataApiRoutes } from "./http/data-api-routes.ts";
 import { answerClientError } from "./http/client-error.ts";
 import { ConnectionDrain } from "./http/connection-drain.ts";
 import { decisionFastPath } from "./http/decision-fast-path.ts";
-import { managementRoutes, managementOperations } from "./http/management-routes.ts";
-import { apiOperations } from "./http/api-operations.ts";
-import { openApiDocument } from "./http/openapi.ts";
-import { opsRoutes } from "./http/ops-routes.ts";
+import { apiRoutes } from "./http/api-routes.ts";
+import { expressRoutes } from "./http/express-routes.ts";
+import type { Route } from "./http/route.ts";
 import type { Loggers } from "./logging/logger.ts";
 import { createMetrics, registerMemoMetrics, type Metrics } from "./metrics.ts";
 import { watchPolicyBundle } from "./policy/bundle-watcher.ts";
@@ -25,6 +23,8 @@ export interface Sidecar {
   engine: PolicyEngine;
   graph: OrgGraph;
   metrics: Metrics;
+  /** The route table this sidecar serves (src/http/api-routes.ts). */
+  routes: readonly Route[];
   /**
    * Stops accepting, answers in-flight and further requests on open connections with `connection: close`, closes
    * connections quiet for a second, force-closes the rest after `graceMs`, then closes the store.
@@ -37,6 +37,11 @@ export interface SidecarOptions {
   loggers: Loggers;
   apiKeys: ReadonlyMap<string, ReadonlySet<Scope>>;
   version?: string;
+  /**
+   * Serve the decision endpoints from the node:http fast path in front of express (the default). Tests turn it off
+   * to run the same suite through the express routes of the same route table.
+   */
+  fastPath?: boolean;
 }
 
 /** Largest JSON body: 10,000 orders to filter fit well inside it. */
@@ -62,20 +67,14 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   }
   const keys = new ApiKeys(options.apiKeys);
   const decisions = new DecisionService(engine, graph, config, new DecisionLog(loggers.decisions, config.DECISION_LOG_MASK), metrics);
-  const operations = apiOperations(managementOperations);
-  const document = openApiDocument(operations, options.version ?? "0.0.0");
-  const app = createApp({
-    logger,
-    bodyLimitBytes: BODY_LIMIT_BYTES,
-    routes: operations,
-    routers: [opsRoutes({ engine, graph, metrics, keys, openapi: () => document, startedAt })],
-    v1: [dataApiRoutes(decisions, keys), managementRoutes({ decisions, graph, keys })],
-  });
+  const routes = apiRoutes({ decisions, graph, engine, metrics, keys, startedAt, version: options.version ?? "0.0.0" });
+  const app = createApp({ logger, bodyLimitBytes: BODY_LIMIT_BYTES, routes, router: expressRoutes(routes, keys) });
   const onInternal = (error: Error) => logger.error({ err: error }, "request failed");
   const server = createServer({ keepAliveTimeout: 65_000 });
   const drain = new ConnectionDrain(server);
   server.on("clientError", answerClientError);
-  server.on("request", drain.track(decisionFastPath({ decisions, keys, bodyLimitBytes: BODY_LIMIT_BYTES, next: app, onInternal })));
+  const listener = options.fastPath === false ? app : decisionFastPath({ routes, keys, bodyLimitBytes: BODY_LIMIT_BYTES, next: app, onInternal });
+  server.on("request", drain.track(listener));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -98,5 +97,5 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       logger.info("b2b-authz stopped");
     })());
 
-  return { url, server, engine, graph, metrics, close };
+  return { url, server, engine, graph, metrics, routes, close };
 }

@@ -2,6 +2,8 @@ import { readFile } from "node:fs/promises";
 import { pino } from "pino";
 import { loadConfig } from "../config.ts";
 import { AuthzError, describeThrown } from "../errors.ts";
+import { policyTreeLimits } from "../decisions/tree-limits.ts";
+import { PolicyEngine } from "../policy/policy-engine.ts";
 import { openDatabase } from "../store/database.ts";
 import { GraphImportExport } from "../store/import-export.ts";
 import { migrate } from "../store/migrate.ts";
@@ -9,7 +11,7 @@ import { migrate } from "../store/migrate.ts";
 /**
  * The org graph store from the command line, against DATABASE_URL (or EMBEDDED_DATA_DIR):
  *   migrate               apply pending migrations
- *   import FILE           import a document (API.md shape; "-" reads stdin), all-or-nothing
+ *   import FILE           import a document (the POST /v1/import shape; "-" reads stdin), all-or-nothing
  *   export ROOT | --all   print the tree holding ROOT, or the whole store, as a document
  * Exit status 0 on success; on failure the errors go to stderr, one per line with its path.
  */
@@ -43,7 +45,9 @@ async function main(argv: string[]): Promise<number> {
       } catch (error) {
         throw new AuthzError("invalid_request", `${arg} is not JSON: ${describeThrown(error)}`);
       }
-      const result = await transfer.importDocument(document);
+      // The policy judges the tree limits, as it does for POST /v1/import.
+      const engine = await PolicyEngine.start(config.POLICY_BUNDLE);
+      const result = await transfer.importDocument(document, policyTreeLimits(engine, config));
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return 0;
     }

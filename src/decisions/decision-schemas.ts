@@ -2,7 +2,7 @@ import { z } from "zod";
 import { key, text } from "../validation.ts";
 
 /**
- * Request and response schemas of the decision endpoints (API.md, Decisions). They validate requests at the edge
+ * Request and response schemas of the decision endpoints (README, API). They validate requests at the edge
  * and generate /openapi.json, so the contract and the checks cannot drift apart.
  */
 /** Ids name orgs, users and resources; the store holds none that is a prototype name (validation.ts, key). */

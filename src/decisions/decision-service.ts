@@ -23,6 +23,8 @@ import {
 } from "./decision-schemas.ts";
 import { policyInput } from "./input-json.ts";
 import { filterToPredicate, filterToSql, orderFilter } from "./order-filter.ts";
+import type { TreeLimitJudge } from "../store/graph-repository.ts";
+import { policyTreeLimits } from "./tree-limits.ts";
 
 /** What the decision service asks of the org graph store (src/store): the slice of one tree for one request. */
 export interface SliceRequest {
@@ -93,6 +95,7 @@ export class DecisionService {
     private readonly log: DecisionLog,
     private readonly metrics?: Metrics,
   ) {
+    this.treeLimits = policyTreeLimits(engine, settings);
     this.settingsJson = JSON.stringify({
       maxDepth: settings.MAX_TREE_DEPTH,
       maxOrgs: settings.MAX_TREE_ORGS,
@@ -103,6 +106,9 @@ export class DecisionService {
 
   /** The store settings as the policy reads them (`input.settings`), serialized once. */
   private readonly settingsJson: string;
+
+  /** The policy's tree limits, for the store to judge an import's trees with under its locks. */
+  readonly treeLimits: TreeLimitJudge;
 
   private readonly boundMetrics = new Map<string, { count: { inc(): void }; seconds: { observe(value: number): void } }>();
 
@@ -172,8 +178,9 @@ export class DecisionService {
 
   /**
    * Asks the policy whether `actor` may perform a management operation. Resolves with the decision (and its
-   * effects) when allowed; otherwise throws: conflict (a cycle), unprocessable (a tree limit), not_found (the org
-   * is unknown), forbidden (anything else), each with the policy's reasons as details.
+   * effects) when allowed; otherwise throws the error class the policy's answer names (`error`: conflict for a
+   * cycle, unprocessable for a tree limit, not_found for an org unknown to staff, forbidden otherwise), with the
+   * policy's reasons as details.
    */
   async authorizeAdmin(request: AdminSliceRequest): Promise<AdminDecision & Stamped> {
     const input = {
@@ -186,13 +193,10 @@ export class DecisionService {
       this.facts.adminSlice(request),
     );
     if (result.allow) return { ...result, ...stamp };
-    const codes = new Set(result.reasons.map((r) => r.code));
     const details = result.reasons.map((r) => ({ path: r.code, message: r.message }));
     const summary = result.reasons.map((r) => r.message).join("; ") || "denied by policy";
-    if (codes.has("cycle")) throw new AuthzError("conflict", summary, { details });
-    if (codes.has("depth_limit") || codes.has("size_limit")) throw new AuthzError("unprocessable", summary, { details });
-    if (codes.has("unknown_org") && request.actor.kind === "staff") throw new AuthzError("not_found", summary, { details });
-    throw new AuthzError("forbidden", summary, { details });
+    // The policy names the class of its refusal; the engine's schema holds every deny to naming one.
+    throw new AuthzError(result.error ?? "forbidden", summary, { details });
   }
 
   /** The built-in role templates shipped in the policy bundle, by key. */
@@ -301,7 +305,7 @@ function outcomeOf(result: unknown): string {
   return "answered";
 }
 
-/** An unknown action code is the caller's mistake (400), not a deny: API.md, Errors. */
+/** An unknown action code is the caller's mistake (400), not a deny: README, API (unknown action codes). */
 function rejectUnknownActions(results: readonly Decision[], pathOf: (index: number) => string): void {
   const details: ErrorDetail[] = [];
   results.forEach((result, index) => {

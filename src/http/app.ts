@@ -9,10 +9,8 @@ export interface AppOptions {
   logger: Logger;
   /** Largest accepted JSON body in bytes; larger bodies answer 413. */
   bodyLimitBytes: number;
-  /** Routers mounted at the root, in order. */
-  routers: Router[];
-  /** Routers mounted under /v1, in order. */
-  v1: Router[];
+  /** The routes, mounted at the root (src/http/express-routes.ts). */
+  router: Router;
   /** Every route (OpenAPI paths), to name the path parameter a bad segment stands for. */
   routes: readonly { method: string; path: string }[];
 }
@@ -45,8 +43,7 @@ export function createApp(options: AppOptions): express.Express {
       next();
     }, next);
   });
-  for (const router of options.routers) app.use(router);
-  for (const router of options.v1) app.use("/v1", router);
+  app.use(options.router);
   app.use((req, _res, next) => {
     next(new AuthzError("not_found", `no route ${req.method} ${req.path}`));
   });

@@ -1,34 +1,10 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import type { z } from "zod";
-import {
-  batchRequestSchema,
-  checkRequestSchema,
-  ordersFilterRequestSchema,
-  ordersQueryRequestSchema,
-  permissionsRequestSchema,
-} from "../decisions/decision-schemas.ts";
-import type { DecisionService } from "../decisions/decision-service.ts";
+import { parse as parseQuery } from "node:querystring";
 import { toAuthzError, type AuthzError } from "../errors.ts";
-import { parseOrThrow } from "../validation.ts";
 import type { ApiKeys } from "./api-keys.ts";
-import { bodyNotJson, errorBody, httpStatusOf, shouldClose } from "./error-response.ts";
+import { errorBody, httpStatusOf, shouldClose } from "./error-response.ts";
 import { readJsonBody } from "./request-body.ts";
-
-interface Route {
-  schema: z.ZodType;
-  answer: (service: DecisionService, body: never) => Promise<unknown>;
-}
-
-/** The decision endpoints: the hot path of every storefront request. */
-const routes = new Map<string, Route>([
-  ["/v1/check", { schema: checkRequestSchema, answer: (s, b) => s.check(b) }],
-  ["/v1/check/batch", { schema: batchRequestSchema, answer: (s, b) => s.batch(b) }],
-  ["/v1/permissions", { schema: permissionsRequestSchema, answer: (s, b) => s.permissions(b) }],
-  ["/v1/orders/query", { schema: ordersQueryRequestSchema, answer: (s, b) => s.ordersQuery(b) }],
-  ["/v1/orders/filter", { schema: ordersFilterRequestSchema, answer: (s, b) => s.ordersFilter(b) }],
-]);
-
-export const fastPathRoutes = [...routes.keys()];
+import { scopeRefusal, type Route } from "./route.ts";
 
 function send(res: ServerResponse, status: number, body: unknown, close = false): void {
   const payload = JSON.stringify(body);
@@ -40,42 +16,47 @@ function send(res: ServerResponse, status: number, body: unknown, close = false)
   res.end(payload);
 }
 
-/** The body, which a decision cannot do without (no body at all is not JSON either). */
-async function requiredBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  const body = await readJsonBody(req, limit);
-  if (body === undefined) throw bodyNotJson();
-  return body;
+function sendText(res: ServerResponse, status: number, text: string, contentType: string): void {
+  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /**
- * Serves the decision endpoints straight from node:http, in front of express: a decision pays for key check,
- * body parsing, validation and evaluation, and for no middleware it does not need. Same schemas, service and
- * error shapes as the express routes; every other request goes on to express (`next`).
+ * Serves the routes of the table marked `fastPath` (the decision endpoints, the hot path of every storefront
+ * request) straight from node:http, in front of express: a decision pays for key check, body parsing, validation
+ * and evaluation, and for no middleware it does not need. The same route declarations, schemas, service and error
+ * shapes as the express routes; every other request goes on to express (`next`).
  */
 export function decisionFastPath(options: {
-  decisions: DecisionService;
+  routes: readonly Route[];
   keys: ApiKeys;
   bodyLimitBytes: number;
   next: RequestListener;
   onInternal: (error: AuthzError) => void;
 }): RequestListener {
-  const { decisions, keys, bodyLimitBytes, next, onInternal } = options;
-  return (req, res) => {
-    const route = req.method === "POST" ? routes.get((req.url ?? "").split("?", 1)[0] ?? "") : undefined;
+  const { keys, bodyLimitBytes, next, onInternal } = options;
+  // Fast path routes have no path parameters: one lookup by method and path.
+  const routes = new Map(options.routes.filter((r) => r.fastPath).map((r) => [`${r.method.toUpperCase()} ${r.path}`, r]));
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const [path = "", search] = (req.url ?? "").split("?", 2);
+    const route = routes.get(`${req.method ?? ""} ${path}`);
     if (!route) {
       next(req, res);
       return;
     }
-    const denied = keys.check(req.headers.authorization, "check");
+    const denied = scopeRefusal(keys, route.scope, req.headers.authorization);
     if (denied) {
       send(res, httpStatusOf[denied.code], errorBody(denied));
       req.resume();
       return;
     }
-    requiredBody(req, bodyLimitBytes)
-      .then((body) => route.answer(decisions, parseOrThrow(route.schema, body) as never))
+    readJsonBody(req, bodyLimitBytes)
+      .then((rawBody) => route.answer({ req, rawBody, params: {}, query: search === undefined ? {} : parseQuery(search) }))
       .then(
-        (answer) => send(res, 200, answer),
+        (answer) => {
+          if ("text" in answer) sendText(res, answer.status ?? 200, answer.text, answer.contentType);
+          else send(res, answer.status ?? 200, answer.body);
+        },
         (thrown: unknown) => {
           const error = toAuthzError(thrown, "internal", "decision failed");
           if (httpStatusOf[error.code] >= 500) onInternal(error);

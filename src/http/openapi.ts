@@ -1,15 +1,8 @@
 import { z } from "zod";
+import type { Route } from "./route.ts";
 
-/** One documented operation: the same zod schemas validate the request and describe it here. */
-export interface ApiOperation {
-  method: "get" | "post" | "put" | "patch" | "delete";
-  path: string;
-  summary: string;
-  scope: "check" | "admin" | "any" | null;
-  request?: z.ZodType;
-  response?: z.ZodType;
-  headers?: { name: string; description: string; required: boolean }[];
-}
+/** What the document reads of a route of the table: the same zod schemas validate the request and describe it here. */
+export type ApiOperation = Pick<Route, "method" | "path" | "summary" | "scope" | "request" | "response" | "headers" | "produces">;
 
 const errorSchema = z.object({
   error: z.object({
@@ -32,7 +25,7 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output") {
   return z.toJSONSchema(schema, { io, unrepresentable: "any", target: "openapi-3.0" });
 }
 
-/** The OpenAPI 3 document of the API, generated from the operations' zod schemas. */
+/** The OpenAPI 3 document of the API, generated from the route table's zod schemas. */
 export function openApiDocument(operations: readonly ApiOperation[], version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
@@ -60,6 +53,7 @@ export function openApiDocument(operations: readonly ApiOperation[], version: st
         "200": {
           description: "OK",
           ...(op.response ? { content: { "application/json": { schema: jsonSchema(op.response, "output") } } } : {}),
+          ...(op.produces ? { content: { [op.produces]: { schema: { type: "string" } } } } : {}),
         },
         ...Object.fromEntries(
           Object.entries(errorStatuses).map(([status, description]) => [

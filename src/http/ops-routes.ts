@@ -1,12 +1,15 @@
-import { Router } from "express";
+import { z } from "zod";
 import type { Metrics } from "../metrics.ts";
 import type { PolicyEngine } from "../policy/policy-engine.ts";
 import type { ApiKeys } from "./api-keys.ts";
+import { defineRoute, type Route } from "./route.ts";
 
 /** What operations need from the org graph store: whether it answers, and what it holds. */
 export interface GraphHealth {
   status(): Promise<{ reachable: boolean } & Record<string, unknown>>;
 }
+
+const partSchema = z.looseObject({ ready: z.boolean() });
 
 /** /health, /health/ready, /metrics and /openapi.json (no key); /v1/status (any key). */
 export function opsRoutes(options: {
@@ -16,62 +19,80 @@ export function opsRoutes(options: {
   keys: ApiKeys;
   openapi: () => unknown;
   startedAt: Date;
-}): Router {
+}): Route[] {
   const { engine, graph, metrics, keys, openapi, startedAt } = options;
-  const router = Router();
-
-  router.get("/health", (_req, res) => {
-    res.json({ status: "ok" });
-  });
-
-  // Without a key, readiness says only ready or not and which part is down: counts, driver errors and the store's
-  // address are for callers holding a valid key (any scope).
-  router.get("/health/ready", (req, res, next) => {
-    const detailed = keys.isKnown(req.headers.authorization);
-    graph
-      .status()
-      .then((store) => {
+  return [
+    defineRoute({
+      method: "get",
+      path: "/health",
+      summary: "Process is up",
+      scope: null,
+      response: z.object({ status: z.literal("ok") }),
+      handler: () => Promise.resolve({ body: { status: "ok" as const } }),
+    }),
+    // Without a key, readiness says only ready or not and which part is down: counts, driver errors and the store's
+    // address are for callers holding a valid key (any scope).
+    defineRoute({
+      method: "get",
+      path: "/health/ready",
+      summary: "Policy loaded and org graph store reachable (503 otherwise, saying which)",
+      scope: null,
+      response: z.object({ status: z.enum(["ready", "not_ready"]), policy: partSchema, graph: partSchema }),
+      handler: async ({ req }) => {
+        const detailed = keys.isKnown(req.headers.authorization);
+        const store = await graph.status();
         const policy = engine.info;
         const ready = policy !== null && store.reachable;
         const parts = { policy: { ready: policy !== null }, graph: { ready: store.reachable } };
-        res.status(ready ? 200 : 503).json({
-          status: ready ? "ready" : "not_ready",
-          ...(detailed
-            ? {
-                policy: policy ? { ready: true, revision: policy.revision } : { ready: false, error: "no policy loaded" },
-                graph: { ...parts.graph, ...store },
-              }
-            : parts),
-        });
-      }, next);
-  });
-
-  router.get("/v1/status", (req, res, next) => {
-    const denied = keys.check(req.headers.authorization, "check") && keys.check(req.headers.authorization, "admin");
-    if (denied) {
-      next(denied);
-      return;
-    }
-    graph.status().then(
-      (store) =>
-        res.json({
+        return {
+          status: ready ? 200 : 503,
+          body: {
+            status: ready ? ("ready" as const) : ("not_ready" as const),
+            ...(detailed
+              ? {
+                  policy: policy ? { ready: true, revision: policy.revision } : { ready: false, error: "no policy loaded" },
+                  graph: { ...parts.graph, ...store },
+                }
+              : parts),
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/status",
+      summary: "Policy revision, bundle source, store and cache state, counts",
+      scope: "any",
+      response: z.object({
+        policy: z
+          .object({ revision: z.string(), digest: z.string(), source: z.string(), activatedAt: z.string(), entrypoints: z.array(z.string()) })
+          .nullable(),
+        graph: z.looseObject({ reachable: z.boolean() }),
+        process: z.object({ pid: z.number(), startedAt: z.string(), uptimeSeconds: z.number() }),
+      }),
+      handler: async () => ({
+        body: {
           policy: engine.info,
-          graph: store,
+          graph: await graph.status(),
           process: { pid: process.pid, startedAt: startedAt.toISOString(), uptimeSeconds: Math.round(process.uptime()) },
-        }),
-      next,
-    );
-  });
-
-  router.get("/metrics", (_req, res, next) => {
-    metrics.registry.metrics().then((text) => {
-      res.type(metrics.registry.contentType).send(text);
-    }, next);
-  });
-
-  router.get("/openapi.json", (_req, res) => {
-    res.json(openapi());
-  });
-
-  return router;
+        },
+      }),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/metrics",
+      summary: "Prometheus metrics",
+      scope: null,
+      produces: "text/plain",
+      handler: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/openapi.json",
+      summary: "This document",
+      scope: null,
+      response: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }),
+      handler: () => Promise.resolve({ body: openapi() as { openapi: string; paths: Record<string, unknown> } }),
+    }),
+  ];
 }

@@ -8,6 +8,7 @@ export const entrypointPaths = [
   "b2b/orders/scope",
   "b2b/permissions/effective",
   "b2b/roles/validation",
+  "b2b/trees/limits",
 ] as const;
 
 export type EntrypointPath = (typeof entrypointPaths)[number];

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import type { ErrorCode } from "../errors.ts";
 import type { EntrypointPath } from "./entrypoints.generated.ts";
+import { adminErrorClasses } from "./policy-data.generated.ts";
 
 /**
  * The compiled entrypoints and the shape of what each returns. The engine checks every result against these
@@ -35,14 +37,22 @@ export const effectivePermissionsSchema = z.looseObject({
 });
 export type EffectivePermissions = z.infer<typeof effectivePermissionsSchema>;
 
+
 export const adminDecisionSchema = z
   .looseObject({
     decision: z.enum(["allow", "deny"]),
     allow: z.boolean(),
     reasons: z.array(reason),
     effects: z.record(z.string(), z.unknown()).optional(),
+    /** On deny: how the refusal is reported (the AuthzError code), decided by the policy. */
+    error: z.enum(adminErrorClasses).optional(),
   })
-  .refine((d) => d.allow === (d.decision === "allow"), { message: "allow must be true exactly when decision is allow" });
+  .refine((d) => d.allow === (d.decision === "allow"), { message: "allow must be true exactly when decision is allow" })
+  .refine((d) => d.allow || d.error !== undefined, { message: "a deny must name its error class" });
+
+/** Every error class of the policy's catalog is an error code of the sidecar (else this names the class as a type error). */
+type NotACode = Exclude<(typeof adminErrorClasses)[number], ErrorCode>;
+export const everyAdminErrorClassACode: [NotACode] extends [never] ? true : NotACode = true;
 export type AdminDecision = z.infer<typeof adminDecisionSchema>;
 
 export const roleValidationSchema = z.looseObject({
@@ -52,6 +62,9 @@ export const roleValidationSchema = z.looseObject({
 });
 export type RoleValidation = z.infer<typeof roleValidationSchema>;
 
+export const treeLimitsSchema = z.looseObject({ reasons: z.array(reason) });
+export type TreeLimits = z.infer<typeof treeLimitsSchema>;
+
 export const entrypoints = {
   check: { path: "b2b/check/decision", result: decisionSchema },
   batch: { path: "b2b/batch/results", result: z.array(decisionSchema) },
@@ -59,6 +72,7 @@ export const entrypoints = {
   permissions: { path: "b2b/permissions/effective", result: effectivePermissionsSchema },
   admin: { path: "b2b/admin/decision", result: adminDecisionSchema },
   roleValidation: { path: "b2b/roles/validation", result: roleValidationSchema },
+  treeLimits: { path: "b2b/trees/limits", result: treeLimitsSchema },
 } as const satisfies Record<string, { path: EntrypointPath; result: z.ZodType }>;
 
 export type EntrypointName = keyof typeof entrypoints;

@@ -18,6 +18,17 @@ export const adminOperations = [
   "user.view",
 ] as const;
 
+/**
+ * The error classes a denied administration decision names (catalog `adminErrorClasses`, in the policy's order of
+ * precedence): each is the AuthzError code the HTTP layer reports the refusal with.
+ */
+export const adminErrorClasses = [
+  "conflict",
+  "unprocessable",
+  "not_found",
+  "forbidden",
+] as const;
+
 /** The org statuses the policy gates (catalog `statusGates`). */
 export const orgStatuses = [
   "active",

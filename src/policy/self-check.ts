@@ -19,4 +19,5 @@ export const selfCheckInputs: Record<EntrypointName, unknown> = {
   roleValidation: {
     role: { key: "self-check", name: "Self check", permissions: [{ code: "order.view", level: 1 }] },
   },
+  treeLimits: { trees: [{ root: "self-check", size: 1, height: 1, deepest: "self-check" }] },
 };

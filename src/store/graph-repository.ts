@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { AuthzError } from "../errors.ts";
+import { AuthzError, type ErrorDetail } from "../errors.ts";
 import { parseOrThrow } from "../validation.ts";
 import {
   createOrgBodySchema,
@@ -32,6 +32,52 @@ import { writtenVersions } from "./store-identity.ts";
 export interface TreeLimits {
   maxDepth: number;
   maxOrgs: number;
+}
+
+/** The shape of one tree as a write would leave it: what the tree limits are judged on. */
+export interface TreeShape {
+  root: string;
+  /** Orgs in the tree. */
+  size: number;
+  /** Levels of the tree (1: the root alone). */
+  height: number;
+  /** An org at the deepest level. */
+  deepest: string;
+}
+
+/** A refusal by a tree limit, in the policy's terms (b2b.trees: `depth_limit`, `size_limit`). */
+export interface TreeLimitReason {
+  code: string;
+  message: string;
+}
+
+/** Judges tree shapes against the limits: the policy's `b2b/trees/limits` entrypoint; `[]` when every tree holds. */
+export type TreeLimitJudge = (trees: TreeShape[]) => readonly TreeLimitReason[];
+
+/**
+ * The store's own re-check of the tree limits, under its tree locks, for what concurrency can change after the
+ * policy judged (two writers racing to exceed a limit) and for writes no policy judged (the demo graph). It
+ * answers with the policy's reason codes and messages (policies/b2b/trees), so a caller cannot tell which refused.
+ */
+export function recheckTreeLimits(limits: TreeLimits, trees: readonly TreeShape[]): TreeLimitReason[] {
+  const sizes = trees
+    .filter((t) => t.size > limits.maxOrgs)
+    .map((t) => ({ code: "size_limit", message: `tree ${t.root} would have ${t.size} orgs; a tree has at most ${limits.maxOrgs} orgs` }));
+  const depths = trees.filter((t) => t.height > limits.maxDepth).map((t) => ({
+    code: "depth_limit",
+    message: `tree ${t.root} would be ${t.height} levels deep (org ${t.deepest}); a tree has at most ${limits.maxDepth} levels`,
+  }));
+  return [...sizes, ...depths];
+}
+
+/** Reasons as error details, as the admin decision reports them: the reason code is the detail's path. */
+export function reasonDetails(reasons: readonly TreeLimitReason[]): ErrorDetail[] {
+  return reasons.map((r) => ({ path: r.code, message: r.message }));
+}
+
+/** A refusal in the policy's terms (reason codes as the detail paths). */
+function refusedBy(code: "unprocessable" | "conflict", reasons: readonly TreeLimitReason[]): AuthzError {
+  return new AuthzError(code, reasons.map((r) => r.message).join("; "), { details: reasonDetails(reasons) });
 }
 
 /** Every write answers with the token of the versions it produced. */
@@ -87,11 +133,12 @@ export class GraphRepository {
         const parentRoot = roots.get(input.parent);
         if (!parentRoot) throw notFound("org", input.parent, "parent");
         root = parentRoot;
+        // The policy judged the limits; a writer racing this one may have moved the parent or grown the tree since.
         const parent = await findOrg(client, input.parent);
-        const depth = (parent?.path.length ?? 0) + 1;
-        if (depth > this.limits.maxDepth) throw depthError(input.id, depth, this.limits.maxDepth, "parent");
         const { size } = await subtreeShape(client, root);
-        if (size + 1 > this.limits.maxOrgs) throw sizeError(root, size + 1, this.limits.maxOrgs, "parent");
+        const refused = recheckTreeLimits(this.limits, [{ root, size: size + 1, height: (parent?.path.length ?? 0) + 1, deepest: input.id }]);
+        // Depth before size, as the policy orders them (the re-check lists sizes first).
+        if (refused.length > 0) throw refusedBy("unprocessable", refused.slice(-1));
       } else {
         await lockTrees(client, [input.id]);
       }
@@ -144,18 +191,17 @@ export class GraphRepository {
     if (parent === null) return org.id;
     const newRoot = roots.get(parent);
     if (!newRoot) throw notFound("org", parent, "parent");
+    // The policy judged the move; a writer racing this one may have changed the trees since (b2b.admin.orgs reasons).
     const target = (await findOrg(client, parent))!;
     if (target.path.includes(org.id)) {
-      throw new AuthzError("conflict", `moving ${org.id} under ${parent} would make a cycle`, {
-        details: [{ path: "parent", message: `${parent} is ${org.id} or one of its descendants` }],
-      });
+      throw refusedBy("conflict", [{ code: "cycle", message: `org ${parent} is ${org.id} or one of its descendants` }]);
     }
-    const depth = target.path.length + shape.height;
-    if (depth > this.limits.maxDepth) throw depthError(org.id, depth, this.limits.maxDepth, "parent");
-    if (newRoot !== roots.get(org.id)) {
-      const { size } = await subtreeShape(client, newRoot);
-      if (size + shape.size > this.limits.maxOrgs) throw sizeError(newRoot, size + shape.size, this.limits.maxOrgs, "parent");
-    }
+    // Within one tree a move changes no size (0 never exceeds the limit).
+    const size = newRoot !== roots.get(org.id) ? (await subtreeShape(client, newRoot)).size + shape.size : 0;
+    const refused = recheckTreeLimits(this.limits, [
+      { root: newRoot, size, height: target.path.length + shape.height, deepest: org.id },
+    ]);
+    if (refused.length > 0) throw refusedBy("unprocessable", refused.slice(-1)); // depth first, as the policy
     return newRoot;
   }
 
@@ -352,16 +398,4 @@ export class GraphRepository {
 
 export function notFound(kind: string, id: string, path?: string): AuthzError {
   return new AuthzError("not_found", `unknown ${kind} ${id}`, path ? { details: [{ path, message: `unknown ${kind} ${id}` }] } : {});
-}
-
-function depthError(org: string, depth: number, max: number, path: string): AuthzError {
-  return new AuthzError("unprocessable", `org ${org} would be at level ${depth}; trees have at most ${max} levels`, {
-    details: [{ path, message: `depth ${depth} exceeds ${max}` }],
-  });
-}
-
-function sizeError(root: string, size: number, max: number, path: string): AuthzError {
-  return new AuthzError("unprocessable", `tree ${root} would have ${size} orgs; trees have at most ${max}`, {
-    details: [{ path, message: `tree size ${size} exceeds ${max}` }],
-  });
 }

@@ -4,7 +4,7 @@ import { key, text } from "../validation.ts";
 
 /**
  * The org graph's shapes at the edges (import document, write bodies, what reads return), as zod schemas the
- * HTTP layer reuses for validation and OpenAPI. Types are derived from them. Defaults follow shared/spec/API.md.
+ * HTTP layer reuses for validation and OpenAPI. Types are derived from them. Defaults are those README's API section documents.
  */
 
 export const graphId = key().min(1).max(256).meta({ description: "The host's shared id." });

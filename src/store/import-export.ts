@@ -3,8 +3,8 @@ import { AuthzError, type ErrorDetail } from "../errors.ts";
 import { invalidRequest } from "../validation.ts";
 import { importDocumentSchema, type ImportDocument } from "./graph-schemas.ts";
 import { encodeToken } from "./graph-token.ts";
-import type { OnWritten, TreeLimits, Written } from "./graph-repository.ts";
-import { notFound } from "./graph-repository.ts";
+import type { OnWritten, TreeLimitJudge, TreeLimits, TreeShape, Written } from "./graph-repository.ts";
+import { notFound, reasonDetails, recheckTreeLimits } from "./graph-repository.ts";
 import { MEMBERSHIP_COLUMNS, membershipFromRow, orgFromRow, subtreeRows, type MembershipRow } from "./org-queries.ts";
 import { inTransaction, lockTrees, lockTreesOf, toStoreError } from "./transactions.ts";
 import { writtenVersions } from "./store-identity.ts";
@@ -14,9 +14,10 @@ export type ImportCounts = Record<"roles" | "orgs" | "users" | "memberships" | "
 const TOKEN_KEYS_MAX = 512;
 
 /**
- * `POST /v1/import` and `GET /v1/export`: one document (API.md), upserted in one transaction. Every problem is
- * collected first (shape, duplicates, unknown references, cycles, then depth and size on the result), each with
- * the path of the offending field, and nothing is written unless there are none.
+ * `POST /v1/import` and `GET /v1/export`: one document (README, API), upserted in one transaction. Every problem is
+ * collected first (shape, duplicates, unknown references, cycles), each with the path of the offending field; then,
+ * on the result and under the trees' locks, the policy judges the depth and size of every tree touched (its reason
+ * codes are the detail paths); nothing is written unless there are no problems.
  */
 export class GraphImportExport {
   constructor(
@@ -25,7 +26,11 @@ export class GraphImportExport {
     private readonly onWritten: OnWritten = () => undefined,
   ) {}
 
-  async importDocument(body: unknown): Promise<Written & { counts: ImportCounts }> {
+  /**
+   * `judge`: the policy's tree limits (b2b/trees/limits), for the HTTP API and the command line alike; without one
+   * (the demo graph) the store's own re-check answers with the same reasons.
+   */
+  async importDocument(body: unknown, judge?: TreeLimitJudge): Promise<Written & { counts: ImportCounts }> {
     const parsed = importDocumentSchema.safeParse(body);
     if (!parsed.success) throw invalidRequest(parsed.error);
     const doc = parsed.data;
@@ -45,8 +50,9 @@ export class GraphImportExport {
       );
       const affected = new Set<string>([...roots.values(), ...after.rows.map((r) => r.root)].filter((r): r is string => r !== null));
       await lockTrees(client, affected); // trees the import created or joined
-      await this.checkLimits(client, doc, affected, errors);
-      if (errors.length > 0) throw unprocessable(errors);
+      const shapes = await treeShapes(client, affected);
+      const refused = judge ? judge(shapes) : recheckTreeLimits(this.limits, shapes);
+      if (refused.length > 0) throw unprocessable(reasonDetails(refused));
 
       // The token names trees first, then roles/staff, then users, up to TOKEN_KEYS_MAX so a bulk import's
       // token stays small; keys left out are still invalidated through the change feed, just not awaited.
@@ -115,37 +121,6 @@ export class GraphImportExport {
     });
     // Parents first, so a row never waits on a parent written after it.
     return doc.orgs.map((_, i) => i).sort((a, b) => (depth.get(doc.orgs[a]!.id) ?? 0) - (depth.get(doc.orgs[b]!.id) ?? 0));
-  }
-
-  /** Depth and size of every tree the import touched, as written (the transaction is still open). */
-  private async checkLimits(client: pg.ClientBase, doc: ImportDocument, roots: Set<string>, errors: ErrorDetail[]): Promise<void> {
-    const index = new Map(doc.orgs.map((o, i) => [o.id, i]));
-    const { rows } = await client.query<{ root: string; size: string; deep: string[] | null }>(
-      `with recursive down (root, id, d) as (
-         select id, id, 1 from orgs where id = any($1::text[]) and parent is null
-         union all
-         select down.root, o.id, down.d + 1 from orgs o join down on o.parent = down.id where down.d < 64
-       )
-       select root, count(*) as size, array_agg(id order by id) filter (where d > $2) as deep from down group by root`,
-      [[...roots], this.limits.maxDepth],
-    );
-    for (const r of rows) {
-      const size = Number(r.size);
-      if (size > this.limits.maxOrgs) {
-        const i = index.get(r.root);
-        errors.push({
-          path: i === undefined ? "orgs" : `orgs.${i}`,
-          message: `tree ${r.root} would have ${size} orgs; trees have at most ${this.limits.maxOrgs}`,
-        });
-      }
-      for (const id of r.deep ?? []) {
-        const i = index.get(id);
-        errors.push({
-          path: i === undefined ? "orgs" : `orgs.${i}.parent`,
-          message: `org ${id} would be deeper than ${this.limits.maxDepth} levels`,
-        });
-      }
-    }
   }
 
   /** The tree holding `org`, as an import document (custom roles its memberships use, the users they name). */
@@ -229,6 +204,21 @@ async function exportRoots(client: pg.ClientBase, roots: string[], everything = 
     doc.staff = staff.rows;
   }
   return doc;
+}
+
+/** The shape of each tree rooted at `roots`, as written (the transaction is still open), in the order of the roots' ids. */
+async function treeShapes(client: pg.ClientBase, roots: Set<string>): Promise<TreeShape[]> {
+  const { rows } = await client.query<{ root: string; size: string; height: number; deepest: string }>(
+    `with recursive down (root, id, d) as (
+       select id, id, 1 from orgs where id = any($1::text[]) and parent is null
+       union all
+       select down.root, o.id, down.d + 1 from orgs o join down on o.parent = down.id where down.d < 64
+     )
+     select root, count(*) as size, max(d) as height, (array_agg(id order by d desc, id))[1] as deepest
+       from down group by root order by root`,
+    [[...roots]],
+  );
+  return rows.map((r) => ({ root: r.root, size: Number(r.size), height: Number(r.height), deepest: r.deepest }));
 }
 
 /** One row per entity: the second occurrence of an id is an error at its own path. */

@@ -1,11 +1,11 @@
 import { OPAClient } from "@open-policy-agent/opa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoDocument } from "../../src/store/demo-graph.ts";
-import { ADMIN_KEY, CHECK_KEY, startTestSidecar, type TestSidecar } from "./sidecar-test-support.ts";
+import { ADMIN_KEY, CHECK_KEY, decisionTransports, startTestSidecar, type TestSidecar } from "./sidecar-test-support.ts";
 import { futureToken } from "../store/graph-test-support.ts";
 
 /**
- * The HTTP API of shared/spec/API.md end to end: real HTTP, the machine's PostgreSQL and Redis, the committed
+ * The HTTP API of README's API section end to end: real HTTP, the machine's PostgreSQL and Redis, the committed
  * policy bundle. The graph is the demo document (src/store/demo-graph.ts), imported through POST /v1/import.
  */
 let t: TestSidecar;
@@ -30,196 +30,230 @@ const placeAtDe = (subject: string, total: number) => ({
   resource: { type: "order", org: "ACME-DE", buyer: subject, attributes: { total } },
 });
 
-describe("POST /v1/check", () => {
-  it("allows an inherited org admin, saying how, with decision id, policy revision and graph token", async () => {
-    const { status, body } = await check({ subject: { id: "alice" }, org: "ACME-BER", action: "order.view" });
-    expect(status).toBe(200);
-    expect(body).toMatchObject({ decision: "allow", allow: true, policyRevision: t.sidecar.engine.revision });
-    expect(body.reasons[0]).toMatchObject({ code: "inherited_role", role: "org_admin", org: "ACME" });
-    expect(body.decisionId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(body.graphToken).toEqual(expect.any(String));
+/**
+ * The decision endpoints through both transports that serve them: the same suite against a sidecar with the fast
+ * path and against one that answers them from the express routes of the same route table.
+ */
+describe.each(decisionTransports)("decisions through the %s", (transport, options) => {
+  let t: TestSidecar;
+  beforeAll(async () => {
+    t = await startTestSidecar(`api_${options.fastPath ? "fast" : "express"}`, {}, undefined, options);
+    await t.sidecar.graph.putStaff("ops-1", { roles: ["store_admin"] });
+    expect((await t.call("POST", "/v1/import", { actor: staff, body: demoDocument })).status).toBe(200);
   });
-
-  it("answers approval_required over the membership's limit, naming the approvers", async () => {
-    const { body } = await check(placeAtDe("carol", 800));
-    expect(body).toMatchObject({ decision: "approval_required", allow: false, approvers: { org: "ACME-DE", permission: "approval.decide" } });
-    expect(body.reasons.map((r: { code: string }) => r.code)).toContain("over_limit");
+  afterAll(async () => {
+    await t?.sidecar.close();
   });
+  const check = (body: unknown, key: string = CHECK_KEY) => t.call("POST", "/v1/check", { body, key });
 
-  it("allows the same order within the limit", async () => {
-    const { body } = await check(placeAtDe("carol", 300));
-    expect(body).toMatchObject({ decision: "allow", allow: true });
-    expect(body).not.toHaveProperty("approvers");
-  });
-
-  it.each([
-    ["an unknown org", { subject: { id: "alice" }, org: "NOPE", action: "order.view" }, "unknown_org"],
-    ["an unknown subject", { subject: { id: "mallory" }, org: "ACME", action: "order.view" }, "unknown_subject"],
-    ["a disabled user", { subject: { id: "henry" }, org: "ACME-DE", action: "order.view" }, "user_disabled"],
-    ["a pending company", { subject: { id: "ivan" }, org: "INITECH", action: "catalog.browse" }, "org_pending"],
-    ["a non-inheriting division", { subject: { id: "alice" }, org: "ACME-FR", action: "order.view" }, "not_associated"],
-    ["another tree", { subject: { id: "alice" }, org: "GLOBEX", action: "order.view" }, "not_associated"],
-  ])("denies %s with a reason, not an error", async (_what, body, code) => {
-    const res = await check(body);
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ decision: "deny", allow: false });
-    expect(res.body.reasons.map((r: { code: string }) => r.code)).toContain(code);
-  });
-
-  it("answers a repeated check from the decision memo, still with a decision id of its own", async () => {
-    const memoHits = async () => {
-      const { body } = await t.call("GET", "/metrics", { key: null });
-      return Number(/^b2b_authz_decision_memo_hits (\d+)$/m.exec(body as string)?.[1]);
+  it(`answers every decision endpoint in the shape its route declares (${transport})`, async () => {
+    const bodies: Record<string, unknown> = {
+      "/v1/check": placeAtDe("carol", 800),
+      "/v1/check/batch": { subject: { id: "carol" }, org: "ACME-DE", checks: [{ action: "order.place" }, { action: "order.view" }] },
+      "/v1/permissions": { subject: { id: "bob" }, org: "ACME-EU" },
+      "/v1/orders/query": { subject: { id: "carol" }, org: "ACME-DE" },
+      "/v1/orders/filter": { subject: { id: "carol" }, org: "ACME-DE", orders: [{ id: "o3", org: "ACME-DE", buyer: "carol" }] },
     };
-    const first = await check(placeAtDe("carol", 301));
-    const before = await memoHits();
-    const again = await check(placeAtDe("carol", 301));
-    expect(await memoHits()).toBe(before + 1);
-    const { decisionId: firstId, ...firstAnswer } = first.body;
-    const { decisionId: againId, ...againAnswer } = again.body;
-    expect(againAnswer).toEqual(firstAnswer);
-    expect(againId).not.toBe(firstId);
+    const served = t.sidecar.routes.filter((route) => route.fastPath);
+    expect(served.map((route) => route.path).sort()).toEqual(Object.keys(bodies).sort());
+    for (const route of served) {
+      const res = await t.call("POST", route.path, { key: CHECK_KEY, body: bodies[route.path] });
+      expect(res.status, route.path).toBe(200);
+      expect(route.response?.safeParse(res.body).error, route.path).toBeUndefined();
+    }
   });
 
-  it("accepts a BigCommerce alias as the action", async () => {
-    const { body } = await check({ subject: { id: "alice" }, org: "ACME", action: "get_orders" });
-    expect(body.allow).toBe(true);
-  });
-
-  it("rejects an unknown action code with 400 naming the field", async () => {
-    const res = await check({ subject: { id: "alice" }, org: "ACME", action: "order.teleport" });
-    expect(res.status).toBe(400);
-    expect(res.body.error).toMatchObject({ code: "invalid_request", details: [{ path: "action" }] });
-  });
-
-  it.each([
-    ["a missing subject id", { subject: {}, org: "ACME", action: "order.view" }, "subject.id"],
-    ["a missing org", { subject: { id: "alice" }, action: "order.view" }, "org"],
-    ["a wrong resource type", { subject: { id: "alice" }, org: "ACME", action: "order.view", resource: "o1" }, "resource"],
-    ["a negative total", { ...placeAtDe("carol", -1) }, "resource.attributes.total"],
-  ])("answers 400 for %s", async (_what, body, path) => {
-    const res = await check(body);
-    expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe("invalid_request");
-    expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
-  });
-
-  it("answers 400 for a body that is not JSON", async () => {
-    const res = await t.call("POST", "/v1/check", { rawBody: "{not json", key: CHECK_KEY });
-    expect(res.status).toBe(400);
-    expect(res.body.error).toMatchObject({ code: "invalid_request", details: [{ path: "(body)" }] });
-  });
-
-  it("answers 400 and 413 the same way on the express routes", async () => {
-    const notJson = await t.call("POST", "/v1/import", { actor: staff, rawBody: "{not json" });
-    expect(notJson.status).toBe(400);
-    expect(notJson.body.error).toMatchObject({ code: "invalid_request", details: [{ path: "(body)" }] });
-    const tooLarge = await t.call("POST", "/v1/import", { actor: staff, rawBody: JSON.stringify({ pad: "x".repeat(5 * 1024 * 1024) }) });
-    expect(tooLarge.status).toBe(413);
-    expect(tooLarge.body.error).toMatchObject({ code: "payload_too_large", message: expect.stringMatching(/larger than \d+ bytes/) });
-  });
-
-  it("answers 413 for a body over the limit", async () => {
-    const res = await t.call("POST", "/v1/check", { rawBody: JSON.stringify({ pad: "x".repeat(5 * 1024 * 1024) }), key: CHECK_KEY });
-    expect(res.status).toBe(413);
-    expect(res.body.error.code).toBe("payload_too_large");
-  });
-
-  it.each([
-    ["no key", null, 401, "unauthenticated"],
-    ["an unknown key", "not-a-key", 401, "unauthenticated"],
-  ])("answers a request with %s as 401", async (_what, key, status, code) => {
-    const res = await t.call("POST", "/v1/check", { body: placeAtDe("carol", 1), key });
-    expect(res.status).toBe(status);
-    expect(res.body.error.code).toBe(code);
-  });
-
-  it("fails closed with 503 graph_unavailable when asked for data newer than any it can see", async () => {
-    const future = futureToken((await check(placeAtDe("carol", 1))).body.graphToken);
-    const res = await check({ ...placeAtDe("carol", 1), consistency: { atLeast: future } });
-    expect(res.status).toBe(503);
-    expect(res.body.error.code).toBe("graph_unavailable");
-  });
-});
-
-describe("POST /v1/check/batch", () => {
-  it("answers every check in order", async () => {
-    const { status, body } = await t.call("POST", "/v1/check/batch", {
-      key: CHECK_KEY,
-      body: {
-        subject: { id: "carol" },
-        org: "ACME-DE",
-        checks: [
-          { action: "order.place", resource: { type: "order", org: "ACME-DE", buyer: "carol", attributes: { total: 100 } } },
-          { action: "user.manage" },
-          { action: "order.place", resource: { type: "order", org: "ACME-DE", buyer: "carol", attributes: { total: 900 } } },
-        ],
-      },
+  describe("POST /v1/check", () => {
+    it("allows an inherited org admin, saying how, with decision id, policy revision and graph token", async () => {
+      const { status, body } = await check({ subject: { id: "alice" }, org: "ACME-BER", action: "order.view" });
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ decision: "allow", allow: true, policyRevision: t.sidecar.engine.revision });
+      expect(body.reasons[0]).toMatchObject({ code: "inherited_role", role: "org_admin", org: "ACME" });
+      expect(body.decisionId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(body.graphToken).toEqual(expect.any(String));
     });
-    expect(status).toBe(200);
-    expect(body.results.map((r: { decision: string }) => r.decision)).toEqual(["allow", "deny", "approval_required"]);
-    expect(body).toHaveProperty("decisionId");
-  });
 
-  it("names the position of an unknown action", async () => {
-    const res = await t.call("POST", "/v1/check/batch", {
-      key: CHECK_KEY,
-      body: { subject: { id: "carol" }, org: "ACME-DE", checks: [{ action: "order.view" }, { action: "nope.nope" }] },
+    it("answers approval_required over the membership's limit, naming the approvers", async () => {
+      const { body } = await check(placeAtDe("carol", 800));
+      expect(body).toMatchObject({ decision: "approval_required", allow: false, approvers: { org: "ACME-DE", permission: "approval.decide" } });
+      expect(body.reasons.map((r: { code: string }) => r.code)).toContain("over_limit");
     });
-    expect(res.status).toBe(400);
-    expect(res.body.error.details).toEqual([{ path: "checks.1.action", message: expect.any(String) }]);
-  });
 
-  it("refuses more than 1000 checks", async () => {
-    const checks = Array.from({ length: 1001 }, () => ({ action: "order.view" }));
-    const res = await t.call("POST", "/v1/check/batch", { key: CHECK_KEY, body: { subject: { id: "carol" }, org: "ACME-DE", checks } });
-    expect(res.status).toBe(400);
-    expect(res.body.error.details[0].path).toBe("checks");
-  });
-});
-
-describe("POST /v1/permissions", () => {
-  it("lists effective roles and permissions with where each comes from", async () => {
-    const { body } = await t.call("POST", "/v1/permissions", { key: CHECK_KEY, body: { subject: { id: "alice" }, org: "ACME-DE" } });
-    expect(body.roles).toEqual([{ key: "org_admin", from: "ACME", via: "inherited" }]);
-    expect(body.permissions).toContainEqual({ code: "order.view", level: 3, from: ["org_admin@ACME"] });
-    expect(body.orgStatus).toBe("active");
-  });
-});
-
-describe("orders", () => {
-  it("POST /v1/orders/query gives the scope, a filter and parameterized SQL with the host's column names", async () => {
-    const { body } = await t.call("POST", "/v1/orders/query", {
-      key: CHECK_KEY,
-      body: { subject: { id: "carol" }, org: "ACME-DE", columns: { org: "o.org", buyer: "o.placed_by" } },
+    it("allows the same order within the limit", async () => {
+      const { body } = await check(placeAtDe("carol", 300));
+      expect(body).toMatchObject({ decision: "allow", allow: true });
+      expect(body).not.toHaveProperty("approvers");
     });
-    expect(body.kind).toBe("conditional");
-    expect(body.scope).toEqual({ orgs: ["ACME-BER", "ACME-DE"], ownOrgs: [] });
-    expect(body.sql).toEqual({ where: '"o"."org" = ANY($1)', params: [["ACME-BER", "ACME-DE"]] });
-    expect(body.filter).toEqual({ or: [{ field: "org", op: "in", value: ["ACME-BER", "ACME-DE"] }] });
-  });
 
-  it("refuses a column name that is not an identifier", async () => {
-    const res = await t.call("POST", "/v1/orders/query", {
-      key: CHECK_KEY,
-      body: { subject: { id: "carol" }, org: "ACME-DE", columns: { org: "org_id; drop table orders" } },
+    it.each([
+      ["an unknown org", { subject: { id: "alice" }, org: "NOPE", action: "order.view" }, "unknown_org"],
+      ["an unknown subject", { subject: { id: "mallory" }, org: "ACME", action: "order.view" }, "unknown_subject"],
+      ["a disabled user", { subject: { id: "henry" }, org: "ACME-DE", action: "order.view" }, "user_disabled"],
+      ["a pending company", { subject: { id: "ivan" }, org: "INITECH", action: "catalog.browse" }, "org_pending"],
+      ["a non-inheriting division", { subject: { id: "alice" }, org: "ACME-FR", action: "order.view" }, "not_associated"],
+      ["another tree", { subject: { id: "alice" }, org: "GLOBEX", action: "order.view" }, "not_associated"],
+    ])("denies %s with a reason, not an error", async (_what, body, code) => {
+      const res = await check(body);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ decision: "deny", allow: false });
+      expect(res.body.reasons.map((r: { code: string }) => r.code)).toContain(code);
     });
-    expect(res.status).toBe(400);
-    expect(res.body.error.details[0].path).toBe("columns.org");
+
+    it("answers a repeated check from the decision memo, still with a decision id of its own", async () => {
+      const memoHits = async () => {
+        const { body } = await t.call("GET", "/metrics", { key: null });
+        return Number(/^b2b_authz_decision_memo_hits (\d+)$/m.exec(body as string)?.[1]);
+      };
+      const first = await check(placeAtDe("carol", 301));
+      const before = await memoHits();
+      const again = await check(placeAtDe("carol", 301));
+      expect(await memoHits()).toBe(before + 1);
+      const { decisionId: firstId, ...firstAnswer } = first.body;
+      const { decisionId: againId, ...againAnswer } = again.body;
+      expect(againAnswer).toEqual(firstAnswer);
+      expect(againId).not.toBe(firstId);
+    });
+
+    it("accepts a BigCommerce alias as the action", async () => {
+      const { body } = await check({ subject: { id: "alice" }, org: "ACME", action: "get_orders" });
+      expect(body.allow).toBe(true);
+    });
+
+    it("rejects an unknown action code with 400 naming the field", async () => {
+      const res = await check({ subject: { id: "alice" }, org: "ACME", action: "order.teleport" });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: "invalid_request", details: [{ path: "action" }] });
+    });
+
+    it.each([
+      ["a missing subject id", { subject: {}, org: "ACME", action: "order.view" }, "subject.id"],
+      ["a missing org", { subject: { id: "alice" }, action: "order.view" }, "org"],
+      ["a wrong resource type", { subject: { id: "alice" }, org: "ACME", action: "order.view", resource: "o1" }, "resource"],
+      ["a negative total", { ...placeAtDe("carol", -1) }, "resource.attributes.total"],
+    ])("answers 400 for %s", async (_what, body, path) => {
+      const res = await check(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe("invalid_request");
+      expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
+    });
+
+    it("answers 400 for a body that is not JSON", async () => {
+      const res = await t.call("POST", "/v1/check", { rawBody: "{not json", key: CHECK_KEY });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: "invalid_request", details: [{ path: "(body)" }] });
+    });
+
+    it("answers 400 and 413 the same way on the express routes", async () => {
+      const notJson = await t.call("POST", "/v1/import", { actor: staff, rawBody: "{not json" });
+      expect(notJson.status).toBe(400);
+      expect(notJson.body.error).toMatchObject({ code: "invalid_request", details: [{ path: "(body)" }] });
+      const tooLarge = await t.call("POST", "/v1/import", { actor: staff, rawBody: JSON.stringify({ pad: "x".repeat(5 * 1024 * 1024) }) });
+      expect(tooLarge.status).toBe(413);
+      expect(tooLarge.body.error).toMatchObject({ code: "payload_too_large", message: expect.stringMatching(/larger than \d+ bytes/) });
+    });
+
+    it("answers 413 for a body over the limit", async () => {
+      const res = await t.call("POST", "/v1/check", { rawBody: JSON.stringify({ pad: "x".repeat(5 * 1024 * 1024) }), key: CHECK_KEY });
+      expect(res.status).toBe(413);
+      expect(res.body.error.code).toBe("payload_too_large");
+    });
+
+    it.each([
+      ["no key", null, 401, "unauthenticated"],
+      ["an unknown key", "not-a-key", 401, "unauthenticated"],
+    ])("answers a request with %s as 401", async (_what, key, status, code) => {
+      const res = await t.call("POST", "/v1/check", { body: placeAtDe("carol", 1), key });
+      expect(res.status).toBe(status);
+      expect(res.body.error.code).toBe(code);
+    });
+
+    it("fails closed with 503 graph_unavailable when asked for data newer than any it can see", async () => {
+      const future = futureToken((await check(placeAtDe("carol", 1))).body.graphToken);
+      const res = await check({ ...placeAtDe("carol", 1), consistency: { atLeast: future } });
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe("graph_unavailable");
+    });
   });
 
-  it("POST /v1/orders/filter keeps exactly the visible orders", async () => {
-    const orders = [
-      { id: "o1", org: "ACME", buyer: "alice" },
-      { id: "o3", org: "ACME-DE", buyer: "carol" },
-      { id: "o4", org: "ACME-DE", buyer: "erin" },
-      { id: "o6", org: "ACME-BER", buyer: "carol" },
-      { id: "o9", org: "GLOBEX", buyer: "frank" },
-    ];
-    const own = await t.call("POST", "/v1/orders/filter", { key: CHECK_KEY, body: { subject: { id: "dave" }, org: "ACME-BER", orders } });
-    expect(own.body.visible).toEqual([]);
-    const regional = await t.call("POST", "/v1/orders/filter", { key: CHECK_KEY, body: { subject: { id: "carol" }, org: "ACME-DE", orders } });
-    expect(regional.body.visible).toEqual(["o3", "o4", "o6"]);
+  describe("POST /v1/check/batch", () => {
+    it("answers every check in order", async () => {
+      const { status, body } = await t.call("POST", "/v1/check/batch", {
+        key: CHECK_KEY,
+        body: {
+          subject: { id: "carol" },
+          org: "ACME-DE",
+          checks: [
+            { action: "order.place", resource: { type: "order", org: "ACME-DE", buyer: "carol", attributes: { total: 100 } } },
+            { action: "user.manage" },
+            { action: "order.place", resource: { type: "order", org: "ACME-DE", buyer: "carol", attributes: { total: 900 } } },
+          ],
+        },
+      });
+      expect(status).toBe(200);
+      expect(body.results.map((r: { decision: string }) => r.decision)).toEqual(["allow", "deny", "approval_required"]);
+      expect(body).toHaveProperty("decisionId");
+    });
+
+    it("names the position of an unknown action", async () => {
+      const res = await t.call("POST", "/v1/check/batch", {
+        key: CHECK_KEY,
+        body: { subject: { id: "carol" }, org: "ACME-DE", checks: [{ action: "order.view" }, { action: "nope.nope" }] },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toEqual([{ path: "checks.1.action", message: expect.any(String) }]);
+    });
+
+    it("refuses more than 1000 checks", async () => {
+      const checks = Array.from({ length: 1001 }, () => ({ action: "order.view" }));
+      const res = await t.call("POST", "/v1/check/batch", { key: CHECK_KEY, body: { subject: { id: "carol" }, org: "ACME-DE", checks } });
+      expect(res.status).toBe(400);
+      expect(res.body.error.details[0].path).toBe("checks");
+    });
+  });
+
+  describe("POST /v1/permissions", () => {
+    it("lists effective roles and permissions with where each comes from", async () => {
+      const { body } = await t.call("POST", "/v1/permissions", { key: CHECK_KEY, body: { subject: { id: "alice" }, org: "ACME-DE" } });
+      expect(body.roles).toEqual([{ key: "org_admin", from: "ACME", via: "inherited" }]);
+      expect(body.permissions).toContainEqual({ code: "order.view", level: 3, from: ["org_admin@ACME"] });
+      expect(body.orgStatus).toBe("active");
+    });
+  });
+
+  describe("orders", () => {
+    it("POST /v1/orders/query gives the scope, a filter and parameterized SQL with the host's column names", async () => {
+      const { body } = await t.call("POST", "/v1/orders/query", {
+        key: CHECK_KEY,
+        body: { subject: { id: "carol" }, org: "ACME-DE", columns: { org: "o.org", buyer: "o.placed_by" } },
+      });
+      expect(body.kind).toBe("conditional");
+      expect(body.scope).toEqual({ orgs: ["ACME-BER", "ACME-DE"], ownOrgs: [] });
+      expect(body.sql).toEqual({ where: '"o"."org" = ANY($1)', params: [["ACME-BER", "ACME-DE"]] });
+      expect(body.filter).toEqual({ or: [{ field: "org", op: "in", value: ["ACME-BER", "ACME-DE"] }] });
+    });
+
+    it("refuses a column name that is not an identifier", async () => {
+      const res = await t.call("POST", "/v1/orders/query", {
+        key: CHECK_KEY,
+        body: { subject: { id: "carol" }, org: "ACME-DE", columns: { org: "org_id; drop table orders" } },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.details[0].path).toBe("columns.org");
+    });
+
+    it("POST /v1/orders/filter keeps exactly the visible orders", async () => {
+      const orders = [
+        { id: "o1", org: "ACME", buyer: "alice" },
+        { id: "o3", org: "ACME-DE", buyer: "carol" },
+        { id: "o4", org: "ACME-DE", buyer: "erin" },
+        { id: "o6", org: "ACME-BER", buyer: "carol" },
+        { id: "o9", org: "GLOBEX", buyer: "frank" },
+      ];
+      const own = await t.call("POST", "/v1/orders/filter", { key: CHECK_KEY, body: { subject: { id: "dave" }, org: "ACME-BER", orders } });
+      expect(own.body.visible).toEqual([]);
+      const regional = await t.call("POST", "/v1/orders/filter", { key: CHECK_KEY, body: { subject: { id: "carol" }, org: "ACME-DE", orders } });
+      expect(regional.body.visible).toEqual(["o3", "o4", "o6"]);
+    });
   });
 });
 
@@ -309,6 +343,9 @@ describe("management", () => {
     expect(noActor.body.error.details[0].path).toBe("headers.x-actor");
     const checkKey = await t.call("GET", "/v1/orgs/ACME", { actor: staff, key: CHECK_KEY });
     expect(checkKey.status).toBe(403);
+    // Under a management path, a caller without the admin key learns nothing more, not even which routes exist.
+    expect((await t.call("GET", "/v1/orgs", { actor: staff, key: CHECK_KEY })).status).toBe(403);
+    expect((await t.call("DELETE", "/v1/import/x", { actor: staff, key: null })).status).toBe(401);
   });
 
   it("reads orgs, trees, members and users", async () => {

@@ -1,6 +1,7 @@
 import { pino, type DestinationStream } from "pino";
+import type { Route } from "../../src/http/route.ts";
 import { createLoggers } from "../../src/logging/logger.ts";
-import { startSidecar, type Sidecar } from "../../src/server.ts";
+import { startSidecar, type Sidecar, type SidecarOptions } from "../../src/server.ts";
 import { freshDatabase, REDIS_URL, testConfig, uniquePrefix } from "../store/graph-test-support.ts";
 
 export const ADMIN_KEY = "test-admin-key";
@@ -18,11 +19,18 @@ export interface TestSidecar {
   ): Promise<{ status: number; body: any }>;
 }
 
+/** The transports of the decision endpoints: the node:http fast path, and the express routes of the same route table. */
+export const decisionTransports = [
+  ["fast path", { fastPath: true }],
+  ["express routes", { fastPath: false }],
+] as const satisfies readonly (readonly [string, Pick<SidecarOptions, "fastPath">])[];
+
 /** A sidecar on a fresh database of the machine's PostgreSQL, with Redis, listening on a free loopback port. */
 export async function startTestSidecar(
   suite: string,
   env: Record<string, string> = {},
   logDestination: DestinationStream = pino.destination({ dest: "/dev/null", sync: false }),
+  options: Pick<SidecarOptions, "fastPath"> = {},
 ): Promise<TestSidecar> {
   const databaseUrl = await freshDatabase(suite);
   const config = testConfig({
@@ -39,6 +47,7 @@ export async function startTestSidecar(
     config,
     loggers: createLoggers(config, logDestination),
     apiKeys: config.AUTHZ_API_KEYS ?? new Map(),
+    ...options,
   });
   return {
     sidecar,
@@ -59,7 +68,21 @@ export async function startTestSidecar(
       } catch {
         // Prometheus text and the like stay text.
       }
+      if (res.ok) expectDeclaredShape(sidecar.routes, method, path, parsed);
       return { status: res.status, body: parsed };
     },
   };
+}
+
+/** Every successful answer of every HTTP test has the shape its route's response schema declares in /openapi.json. */
+function expectDeclaredShape(routes: readonly Route[], method: string, url: string, body: unknown): void {
+  const path = url.split("?", 1)[0] ?? "";
+  const route = routes.find((r) => r.method === method.toLowerCase() && routePattern(r.path).test(path));
+  const problem = route?.response?.safeParse(body).error;
+  if (problem) throw new Error(`${method} ${url} answered outside its response schema: ${problem.message}`);
+}
+
+function routePattern(path: string): RegExp {
+  const source = path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_m, name: string) => (name === "path" ? ".+" : "[^/]+"));
+  return new RegExp(`^${source}/?$`);
 }

@@ -105,6 +105,7 @@ describe("PolicyEngine", () => {
       "b2b/permissions/effective",
       "b2b/admin/decision",
       "b2b/roles/validation",
+      "b2b/trees/limits",
     ]);
   });
 

@@ -2,7 +2,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoDocument } from "../../src/store/demo-graph.ts";
 import type { OrgGraph } from "../../src/store/org-graph.ts";
-import { dropDatabase, freshDatabase, openGraph, smallDocument } from "./graph-test-support.ts";
+import { policyTreeLimits } from "../../src/decisions/tree-limits.ts";
+import { PolicyEngine } from "../../src/policy/policy-engine.ts";
+import { dropDatabase, freshDatabase, openGraph, smallDocument, testConfig } from "./graph-test-support.ts";
 
 describe("import and export", () => {
   let url: string;
@@ -94,23 +96,41 @@ describe("import and export", () => {
     expect(details.find((d) => d.path === "orgs.3.parent")?.message).toMatch(/cycle/);
     expect(await rowCounts()).toEqual(before);
   });
+  const overLimits = {
+    orgs: [
+      { id: "DEEP", name: "level 5", parent: "BER" },
+      { id: "US-1", name: "u1", parent: "US" },
+      { id: "US-2", name: "u2", parent: "US" },
+    ],
+  };
+  // The policy's reasons (policies/b2b/trees): the codes are the detail paths, as for org.create and org.reparent.
+  const overLimitDetails = [
+    { path: "size_limit", message: "tree ACME would have 9 orgs; a tree has at most 7 orgs" },
+    { path: "depth_limit", message: "tree ACME would be 5 levels deep (org DEEP); a tree has at most 4 levels" },
+  ];
+
   it("checks depth and size on the result, rolls back, and lists each", async () => {
     const before = await rowCounts();
+    const error = await graph.importDocument(overLimits).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "unprocessable" });
+    expect((error as { details: unknown }).details).toEqual(overLimitDetails);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it("lets the policy judge the trees the document leaves, with the same reasons as the store's own re-check", async () => {
+    const before = await rowCounts();
+    const engine = await PolicyEngine.start(testConfig({}).POLICY_BUNDLE);
+    const judged: unknown[] = [];
+    const policy = policyTreeLimits(engine, { MAX_TREE_DEPTH: 4, MAX_TREE_ORGS: 7 });
     const error = await graph
-      .importDocument({
-        orgs: [
-          { id: "DEEP", name: "level 5", parent: "BER" },
-          { id: "US-1", name: "u1", parent: "US" },
-          { id: "US-2", name: "u2", parent: "US" },
-        ],
+      .importDocument(overLimits, (trees) => {
+        judged.push(...trees);
+        return policy(trees);
       })
       .catch((e: unknown) => e);
+    expect(judged).toEqual([{ root: "ACME", size: 9, height: 5, deepest: "DEEP" }]);
     expect(error).toMatchObject({ code: "unprocessable" });
-    const details = (error as { details: { path: string; message: string }[] }).details;
-    expect(details).toEqual([
-      { path: "orgs", message: "tree ACME would have 9 orgs; trees have at most 7" },
-      { path: "orgs.0.parent", message: "org DEEP would be deeper than 4 levels" },
-    ]);
+    expect((error as { details: unknown }).details).toEqual(overLimitDetails);
     expect(await rowCounts()).toEqual(before);
   });
 

@@ -49,11 +49,16 @@ describe("graph writes", () => {
   it("refuses an unknown parent, too deep, too many", async () => {
     await expect(graph.createOrg({ id: "X", name: "x", parent: "NOPE" })).rejects.toMatchObject({ code: "not_found" });
     await graph.createOrg({ id: "L5", name: "level 5", parent: "BER" });
-    await expect(graph.createOrg({ id: "L6", name: "level 6", parent: "L5" })).rejects.toMatchObject({ code: "unprocessable" });
+    // The store's re-check under its lock reports the policy's reason codes as the detail paths (b2b.trees).
+    await expect(graph.createOrg({ id: "L6", name: "level 6", parent: "L5" })).rejects.toMatchObject({
+      code: "unprocessable",
+      details: [{ path: "depth_limit", message: "tree ACME would be 6 levels deep (org L6); a tree has at most 5 levels" }],
+    });
     // ACME has 8 orgs now (limit 8)
     await expect(graph.createOrg({ id: "US-2", name: "one too many", parent: "US" })).rejects.toMatchObject({
       code: "unprocessable",
       message: expect.stringContaining("at most 8") as string,
+      details: [{ path: "size_limit", message: "tree ACME would have 9 orgs; a tree has at most 8 orgs" }],
     });
   });
 
@@ -65,7 +70,10 @@ describe("graph writes", () => {
   });
 
   it("re-parents within limits and refuses cycles", async () => {
-    await expect(graph.updateOrg("EU", { parent: "BER" })).rejects.toMatchObject({ code: "conflict" });
+    await expect(graph.updateOrg("EU", { parent: "BER" })).rejects.toMatchObject({
+      code: "conflict",
+      details: [{ path: "cycle", message: "org BER is EU or one of its descendants" }],
+    });
     await expect(graph.updateOrg("EU", { parent: "EU" })).rejects.toMatchObject({ code: "conflict" });
     // EU's subtree is 4 levels high (EU, DE, BER, L5): under GX-OPS (level 2) it would reach level 6
     await expect(graph.updateOrg("EU", { parent: "GX-OPS" })).rejects.toMatchObject({ code: "unprocessable" });

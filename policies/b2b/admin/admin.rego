@@ -159,8 +159,33 @@ _effects("user.view", staff) := users.view_effects(staff)
 
 _effects("role.put", _) := role_admin.put_effects
 
-# README admin answer: effects are empty on deny.
-_deny(reasons) := {"decision": "deny", "allow": false, "reasons": reasons, "effects": {}}
+# README admin answer: effects are empty on deny, and `error` names how the refusal is reported.
+_deny(reasons) := {"decision": "deny", "allow": false, "reasons": reasons, "effects": {}, "error": _error(reasons)}
+
+# README admin answer `error`: the first class of the catalog's `adminErrorClasses` that the reasons call for.
+_error(reasons) := [c | some c in catalog.adminErrorClasses; _error_applies(c, reasons)][0]
+
+# MODEL Entities: re-parenting into one's own subtree conflicts with the tree as it is.
+_error_applies("conflict", reasons) if {
+	some r in reasons
+	r.code == "cycle"
+}
+
+# MODEL Entities: a tree beyond its depth or size limit is well-formed input the model refuses.
+_error_applies("unprocessable", reasons) if {
+	some r in reasons
+	r.code in {"depth_limit", "size_limit"}
+}
+
+# README "Admin decisions": staff see every org, so an org unknown to staff does not exist (a buyer is only refused).
+_error_applies("not_found", reasons) if {
+	slice.is_staff
+	some r in reasons
+	r.code == "unknown_org"
+}
+
+# README "Admin decisions": every other refusal.
+_error_applies("forbidden", _)
 
 # README admin answer.
 _allow(reasons, effects) := {"decision": "allow", "allow": true, "reasons": reasons, "effects": effects}

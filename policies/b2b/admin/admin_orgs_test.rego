@@ -76,12 +76,17 @@ test_fail_reparent_cycle if {
 		_staff_op("EU", ["store_admin"], "org.reparent", {"parent": "BER"}),
 		{"graph": {"subtree": {"height": 3, "size": 4}}},
 	)
-	admin.decision.reasons == [{
-		"code": "cycle",
-		"org": "EU",
-		"parent": "BER",
-		"message": "org BER is EU or one of its descendants",
-	}] with input as inp
+	admin.decision == {
+		"decision": "deny", "allow": false,
+		"reasons": [{
+			"code": "cycle",
+			"org": "EU",
+			"parent": "BER",
+			"message": "org BER is EU or one of its descendants",
+		}],
+		"effects": {},
+		"error": "conflict",
+	} with input as inp
 }
 
 test_fail_reparent_too_deep if {
@@ -97,12 +102,17 @@ test_fail_reparent_into_full_tree if {
 		_staff_op("US", ["store_admin"], "org.reparent", {"parent": "GLOBEX"}),
 		{"graph": {"subtree": {"height": 1, "size": 3}, "targetTree": {"root": "GLOBEX", "size": 499}}},
 	)
-	admin.decision.reasons == [{
-		"code": "size_limit",
-		"size": 502,
-		"max": 500,
-		"message": "a tree has at most 500 orgs",
-	}] with input as inp
+	admin.decision == {
+		"decision": "deny", "allow": false,
+		"reasons": [{
+			"code": "size_limit",
+			"size": 502,
+			"max": 500,
+			"message": "a tree has at most 500 orgs",
+		}],
+		"effects": {},
+		"error": "unprocessable",
+	} with input as inp
 }
 
 test_fail_reparent_unknown_parent_and_top_level_depth if {
@@ -228,6 +238,7 @@ test_fail_buyer_creates_org_with_inheritance_setting if {
 			"message": "changing inheritRoles is reserved to staff",
 		}],
 		"effects": {},
+		"error": "forbidden",
 	} with input as _op(
 		"DE",
 		[fx.m("ACME", ["org_admin"], true)],

@@ -63,6 +63,7 @@ test_fail_aicommerce_buyer_cannot_create_top_level_org if {
 		"decision": "deny", "allow": false,
 		"reasons": [{"code": "staff_only", "operation": "org.create", "message": "org.create is reserved to staff"}],
 		"effects": {},
+		"error": "forbidden",
 	} with input as _op(null, [fx.m("ACME", ["org_admin"], true)], "org.create", {"id": "X", "parent": null})
 }
 
@@ -236,4 +237,25 @@ test_success_tree_facts_missing_default_to_zero if {
 		{"graph": {"subtree": {"height": "tall"}}},
 	)
 	admin.decision.decision == "allow" with input as inp3
+}
+
+# README "Admin decisions", `error`: an org unknown to staff is not found; a buyer is only refused.
+test_fail_unknown_org_is_not_found_for_staff_and_forbidden_for_buyers if {
+	reason := {"code": "unknown_org", "org": "NOPE", "message": "org NOPE is not known"}
+	admin.decision == {
+		"decision": "deny", "allow": false, "reasons": [reason], "effects": {},
+		"error": "not_found",
+	} with input as _staff_op("NOPE", ["store_admin"], "org.view", {})
+	admin.decision == {
+		"decision": "deny", "allow": false, "reasons": [reason], "effects": {},
+		"error": "forbidden",
+	} with input as _op("NOPE", [fx.m("ACME", ["org_admin"], true)], "org.view", {})
+}
+
+# The catalog's error classes are the ones the decision can name, each with its rule.
+test_success_every_error_class_has_a_rule if {
+	every c in data.b2b.catalog.adminErrorClasses {
+		some reasons in [[{"code": "cycle"}], [{"code": "depth_limit"}], [{"code": "unknown_org"}], []]
+		admin._error_applies(c, reasons) with input as _staff_op("ACME", ["store_admin"], "org.view", {})
+	}
 }

@@ -102,6 +102,7 @@ test_fail_user_put_with_a_membership_in_another_tree if {
 		"allow": false,
 		"reasons": [reason],
 		"effects": {},
+		"error": "forbidden",
 	} with input as object.union(
 		_op("ACME", [fx.m("ACME", ["org_admin"], true)], "user.put", {"id": "frank", "email": "f@evil.test"}),
 		{"graph": {"target": {"user": {"id": "frank", "status": "active"}, "orgs": orgs}}},

@@ -9,6 +9,7 @@ package b2b.admin.orgs
 import data.b2b.admin.facts
 import data.b2b.slice
 import data.b2b.status
+import data.b2b.trees
 
 # METADATA
 # title: Create invariants
@@ -41,18 +42,6 @@ _tree_size := n if {
 	is_number(n)
 }
 
-# MODEL Entities: at most maxDepth levels (BigCommerce 5 layers).
-_depth_reason(depth) := {
-	"code": "depth_limit", "depth": depth, "max": facts.settings.maxDepth,
-	"message": concat("", ["a tree has at most ", format_int(facts.settings.maxDepth, 10), " levels"]),
-}
-
-# MODEL Entities: at most maxOrgs orgs (BigCommerce 500 companies).
-_size_reason(size) := {
-	"code": "size_limit", "size": size, "max": facts.settings.maxOrgs,
-	"message": concat("", ["a tree has at most ", format_int(facts.settings.maxOrgs, 10), " orgs"]),
-}
-
 # README admin org.create: the org lands under `org` (absent for a top-level org), where the actor's grants and the
 # tree limits are evaluated, so `change.parent` must name the same org.
 _parent_matches if _new_parent == _request_org
@@ -68,9 +57,9 @@ _parent_mismatch := {
 }
 
 # MODEL "Administration": creating a child org respects the depth and size limits.
-_create_limits := _depth_reason(count(slice.acting_path) + 1) if {
+_create_limits := trees.depth_limit(count(slice.acting_path) + 1) if {
 	count(slice.acting_path) + 1 > facts.settings.maxDepth
-} else := _size_reason(_tree_size + 1) if {
+} else := trees.size_limit(_tree_size + 1) if {
 	_tree_size + 1 > facts.settings.maxOrgs
 }
 
@@ -114,13 +103,13 @@ _reparent_invariant := status.unknown_org(_new_parent) if {
 } if {
 	_new_parent != null
 	slice.org_id in slice.orgs[_new_parent].path
-} else := _depth_reason(count(slice.orgs[_new_parent].path) + _subtree_height) if {
+} else := trees.depth_limit(count(slice.orgs[_new_parent].path) + _subtree_height) if {
 	_new_parent != null
 	count(slice.orgs[_new_parent].path) + _subtree_height > facts.settings.maxDepth
-} else := _depth_reason(_subtree_height) if {
+} else := trees.depth_limit(_subtree_height) if {
 	_new_parent == null
 	_subtree_height > facts.settings.maxDepth
-} else := _size_reason(_target_tree_size + _subtree_size) if {
+} else := trees.size_limit(_target_tree_size + _subtree_size) if {
 	_new_parent != null
 	slice.orgs[_new_parent].path[0] != slice.root
 	_target_tree_size + _subtree_size > facts.settings.maxOrgs
