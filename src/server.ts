@@ -68,7 +68,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const keys = new ApiKeys(options.apiKeys);
   const decisions = new DecisionService(engine, graph, config, new DecisionLog(loggers.decisions, config.DECISION_LOG_MASK), metrics);
   const routes = apiRoutes({ decisions, graph, engine, metrics, keys, startedAt, version: options.version ?? "0.0.0" });
-  const app = createApp({ logger, bodyLimitBytes: BODY_LIMIT_BYTES, routes, router: expressRoutes(routes, keys) });
+  const app = createApp({ logger, bodyLimitBytes: BODY_LIMIT_BYTES, routes, keys, router: expressRoutes(routes, keys) });
   const onInternal = (error: Error) => logger.error({ err: error }, "request failed");
   const server = createServer({ keepAliveTimeout: 65_000 });
   const drain = new ConnectionDrain(server);

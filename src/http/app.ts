@@ -1,6 +1,7 @@
 import express, { type Router } from "express";
 import type { Logger } from "pino";
 import { AuthzError } from "../errors.ts";
+import type { ApiKeys } from "./api-keys.ts";
 import { errorHandler } from "./error-response.ts";
 import { readJsonBody } from "./request-body.ts";
 import { RequestTarget } from "./request-target.ts";
@@ -13,6 +14,8 @@ export interface AppOptions {
   router: Router;
   /** Every route (OpenAPI paths), to name the path parameter a bad segment stands for. */
   routes: readonly { method: string; path: string }[];
+  /** Every `/v1` route needs a key: a caller without a known one is refused before its body is read. */
+  keys: ApiKeys;
 }
 
 /** The express application: request target checks, JSON parsing (request-body.ts), request logging, routes, one error handler. */
@@ -36,6 +39,11 @@ export function createApp(options: AppOptions): express.Express {
       target.check(req.originalUrl);
     } catch (error) {
       next(error);
+      return;
+    }
+    if (req.path.startsWith("/v1/") && !options.keys.isKnown(req.headers.authorization)) {
+      req.resume();
+      next(options.keys.check(req.headers.authorization, "check"));
       return;
     }
     readJsonBody(req, options.bodyLimitBytes).then((body) => {

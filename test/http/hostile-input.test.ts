@@ -296,6 +296,30 @@ describe("a body declared over the limit", () => {
   });
 });
 
+describe("a caller without a key", () => {
+  it.each([
+    ["PUT", "/v1/users/zed", undefined],
+    ["POST", "/v1/check", undefined],
+    ["POST", "/v1/import", "Bearer not-a-key"],
+    ["POST", "/v1/data/b2b/check/decision", undefined],
+  ])("on %s %s is refused before its body is read", async (method, path, authorization) => {
+    const url = new URL(`${t.sidecar.url}${path}`);
+    const status = await new Promise<number>((resolve, reject) => {
+      const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": 1024 * 1024 };
+      if (authorization) headers.authorization = authorization;
+      const req = request({ host: url.hostname, port: url.port, path, method, headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on("error", (error) => (req.destroyed ? undefined : reject(error)));
+      // Headers only, within the limit: only an answer that does not wait for the body ends this.
+      req.flushHeaders();
+    });
+    expect(status).toBe(401);
+  });
+});
+
 describe("prototype keys", () => {
   it.each(["__proto__", "constructor", "prototype"])("PUT /v1/roles/%s answers 400 naming the key", async (key) => {
     const res = await t.call("PUT", `/v1/roles/${key}`, { actor: staff, body: { name: "Evil", permissions: [{ code: "order.view", level: 1 }] } });
