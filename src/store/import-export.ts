@@ -25,11 +25,12 @@ export class GraphImportExport {
     private readonly onWritten: OnWritten = () => undefined,
   ) {}
 
-  async importDocument(body: unknown): Promise<Written & { counts: ImportCounts }> {
+  async importDocument(body: unknown, options: { prune?: boolean } = {}): Promise<Written & { counts: ImportCounts; pruned?: PruneCounts }> {
     const parsed = importDocumentSchema.safeParse(body);
     if (!parsed.success) throw invalidRequest(parsed.error);
     const doc = parsed.data;
     const errors = duplicates(doc);
+    let pruned: PruneCounts | undefined;
 
     const written = await inTransaction(this.pool, async (client) => {
       const referenced = [...new Set([...doc.orgs.flatMap((o) => (o.parent ? [o.id, o.parent] : [o.id])), ...doc.memberships.map((m) => m.org)])];
@@ -45,6 +46,7 @@ export class GraphImportExport {
       );
       const affected = new Set<string>([...roots.values(), ...after.rows.map((r) => r.root)].filter((r): r is string => r !== null));
       await lockTrees(client, affected); // trees the import created or joined
+      if (options.prune) pruned = await pruneTrees(client, doc);
       await this.checkLimits(client, doc, affected, errors);
       if (errors.length > 0) throw unprocessable(errors);
 
@@ -64,7 +66,7 @@ export class GraphImportExport {
       memberships: doc.memberships.length,
       staff: doc.staff.length,
     };
-    return { graphToken: encodeToken(written.store, written.versions), counts };
+    return { graphToken: encodeToken(written.store, written.versions), counts, ...(pruned ? { pruned } : {}) };
   }
 
   /** Unknown references and cycles, against the store as the document would leave it; returns the write order. */
@@ -229,6 +231,37 @@ async function exportRoots(client: pg.ClientBase, roots: string[], everything = 
     doc.staff = staff.rows;
   }
   return doc;
+}
+
+export type PruneCounts = Record<"orgs" | "memberships", number>;
+
+/**
+ * `--prune`: in the trees holding the document's orgs, removes the orgs and memberships the document no longer
+ * holds (an org a document membership names is kept), in the import's transaction; deepest orgs first, since a
+ * parent may not go before its children.
+ */
+async function pruneTrees(client: pg.ClientBase, doc: ImportDocument): Promise<PruneCounts> {
+  const { rows } = await client.query<{ id: string; parent: string | null; depth: number }>(
+    `with recursive down (id, parent, depth) as (
+       select id, parent, 1 from orgs
+        where id in (select distinct b2b_tree_root(x) from unnest($1::text[]) as x) and parent is null
+       union all
+       select o.id, o.parent, down.depth + 1 from orgs o join down on o.parent = down.id where down.depth < 64
+     ) select id, parent, depth from down`,
+    [doc.orgs.map((o) => o.id)],
+  );
+  const keep = new Set([...doc.orgs.map((o) => o.id), ...doc.memberships.map((m) => m.org)]);
+  const memberships = await client.query(
+    `delete from memberships m
+      where m.org_id = any($1::text[])
+        and not exists (select 1 from jsonb_to_recordset($2::jsonb) as d("user" text, org text) where d.org = m.org_id and d."user" = m.user_id)`,
+    [rows.map((r) => r.id), JSON.stringify(doc.memberships.map((m) => ({ user: m.user, org: m.org })))],
+  );
+  const gone = rows.filter((r) => !keep.has(r.id)).sort((a, b) => b.depth - a.depth);
+  for (const depth of [...new Set(gone.map((r) => r.depth))]) {
+    await client.query("delete from orgs where id = any($1::text[])", [gone.filter((r) => r.depth === depth).map((r) => r.id)]);
+  }
+  return { orgs: gone.length, memberships: memberships.rowCount ?? 0 };
 }
 
 /** One row per entity: the second occurrence of an id is an error at its own path. */
