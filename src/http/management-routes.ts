@@ -19,6 +19,7 @@ import {
   type TreeNode,
   type UserRecord,
 } from "../store/graph-schemas.ts";
+import { catalogFromBundleData, isPlatform, mapPlatformExport, platforms, withSourcePaths } from "../importers/index.ts";
 import { parseOrThrow, text } from "../validation.ts";
 import type { ApiKeys } from "./api-keys.ts";
 import type { ApiOperation } from "./openapi.ts";
@@ -96,7 +97,7 @@ export const managementOperations: ApiOperation[] = [
   { method: "get", path: "/v1/users/{id}", summary: "A user with their memberships (buyers pass ?org=<acting org>)", scope: "admin", headers: actorHeaderDoc },
   { method: "get", path: "/v1/roles", summary: "Built-in role templates and custom roles (buyers pass ?org=<acting org>)", scope: "admin", headers: actorHeaderDoc },
   { method: "put", path: "/v1/roles/{key}", summary: "Create or update a custom role (staff only; validated against the catalog)", scope: "admin", request: putRoleBodySchema, headers: actorHeaderDoc },
-  { method: "post", path: "/v1/import", summary: "Upsert a whole org graph document in one transaction (staff only)", scope: "admin", request: importDocumentSchema, headers: actorHeaderDoc },
+  { method: "post", path: "/v1/import", summary: "Upsert a whole org graph document in one transaction (staff only); ?from=commercetools|bigcommerce|elasticpath|emporix takes that platform's export instead (docs/importers.md)", scope: "admin", request: importDocumentSchema, headers: actorHeaderDoc },
   { method: "get", path: "/v1/export", summary: "Export one tree (?tree=<rootId>) in the import shape (staff only)", scope: "admin", headers: actorHeaderDoc },
 ];
 
@@ -260,7 +261,15 @@ export function managementRoutes(options: { decisions: DecisionService; graph: M
   router.post(
     "/import",
     route(async (req, res) => {
-      const document = parseOrThrow(importDocumentSchema, req.body);
+      // ?from=<platform>: the body is that platform's export, all its lists under their names (docs/importers.md).
+      const from = req.query.from;
+      if (from !== undefined && !isPlatform(from)) {
+        throw new AuthzError("invalid_request", `query parameter from must be one of ${platforms.join(", ")}`, {
+          details: [{ path: "query.from", message: `must be one of ${platforms.join(", ")}` }],
+        });
+      }
+      const mapped = from === undefined ? undefined : mapPlatformExport(from, [{ name: "body", content: req.body }], catalogFromBundleData({ b2b: { catalog: decisions.catalogData() } }));
+      const document = mapped ? mapped.document : parseOrThrow(importDocumentSchema, req.body);
       await authorize(req, "import", undefined);
       const details: ErrorDetail[] = [];
       document.roles.forEach((role, i) => {
@@ -273,6 +282,13 @@ export function managementRoutes(options: { decisions: DecisionService; graph: M
       });
       if (details.length > 0) {
         throw new AuthzError("unprocessable", `import rejected: ${details.length} invalid role field(s)`, { details });
+      }
+      if (mapped) {
+        const written = await graph.importDocument(document).catch((error: unknown) => {
+          throw withSourcePaths(error, mapped.origins);
+        });
+        res.json({ ...written, platform: mapped.platform, notes: mapped.notes });
+        return;
       }
       const written = await graph.importDocument(document);
       res.json(written);

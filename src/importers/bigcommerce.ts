@@ -16,7 +16,7 @@ interface Company {
   companyId: string;
   companyName: string;
   companyStatus: number;
-  parentCompany?: { id: string } | null | undefined;
+  parentCompany?: { id?: string | null | undefined } | null | undefined;
   subsidiaries?: Company[] | undefined;
   customerGroupId?: unknown;
 }
@@ -25,7 +25,7 @@ const companySchema: z.ZodType<Company, unknown> = z.lazy(() =>
     companyId: numericId,
     companyName: z.string().min(1),
     companyStatus: z.union([z.number().int(), z.string().regex(/^\d$/).transform(Number)]).pipe(z.number().int().min(0).max(3)),
-    parentCompany: z.object({ id: numericId }).nullable().optional(),
+    parentCompany: z.object({ id: numericId.nullable().optional() }).nullable().optional(),
     subsidiaries: z.array(companySchema).optional(),
     customerGroupId: z.unknown().optional(),
   }),

@@ -19,7 +19,7 @@ const squash = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, "");
 
 /**
  * The records of each resource type, from files that hold either one resource's list (named after it:
- * `business-units.json`, `acme-business-units.json`) or all of them under their names (`{"business-units": …}`).
+ * `business-units.json`, `acme-business-units-2024.json`) or all of them under their names (`{"business-units": …}`).
  * A list is what the platform's list endpoint answers: a bare array, or an envelope holding it in `results`
  * (commercetools PagedQueryResponse) or `data` (BigCommerce, Elastic Path; a single object there is one record).
  */
@@ -28,7 +28,8 @@ export function recordsOf<R extends string>(files: readonly SourceFile[], resour
   const byName = new Map(resources.map((r) => [squash(r), r]));
   for (const file of files) {
     const stem = squash(basename(file.name).replace(/\.json$/i, ""));
-    const named = [...byName].find(([squashed]) => stem.endsWith(squashed))?.[1];
+    // The longest resource name the file name holds: `group-users.json` is group users, not users.
+    const named = [...byName].filter(([squashed]) => stem.includes(squashed)).sort(([a], [b]) => b.length - a.length)[0]?.[1];
     if (named) {
       collect(out[named], file.name, file.content, findings);
       continue;
