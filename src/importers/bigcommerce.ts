@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { baselineGrants, Grants, type Level } from "./catalog.ts";
+import { baselineGrants, Grants } from "./catalog.ts";
 import type { SourceRecord } from "./sources.ts";
 import type { PlatformMapper } from "./platform.ts";
 
@@ -81,7 +81,7 @@ export const bigcommerce: PlatformMapper<(typeof resources)[number]> = {
       role.permissions.forEach((p, i) => {
         const code = grants.canonical(p.code);
         if (code === undefined) findings.note(`${record.path}.permissions[${i}].code`, `${p.code} is not in our catalog or its aliases: left out`);
-        else grants.add(code, p.permissionLevel as Level);
+        else grants.add(code, p.permissionLevel);
       });
       roles.set(role.id, "custom");
       builder.role(record.path, { key: bigcommerceRoleKey(role.id), name: role.name, permissions: grants.list(), assignableByBuyers: true });

@@ -160,8 +160,9 @@ export const commercetools: PlatformMapper<(typeof resources)[number]> = {
       if (unit.unitType === "Division" && parent === null) findings.error(`${path}.parentUnit`, "a Division has a parent unit");
       if (unit.unitType === "Company" && parent !== null) findings.error(`${path}.parentUnit`, "a Company is a top-level unit");
       if (parent !== null && !byKey.has(parent)) findings.error(`${path}.parentUnit.key`, `unknown business unit "${parent}"`);
+      // Checked only where the parents reach a Company: a broken chain is reported at its own break.
       const top = topOf(unit, byKey);
-      if (top !== undefined && top !== unit.topLevelUnit.key) {
+      if (top !== undefined && byKey.get(top)?.unitType === "Company" && top !== unit.topLevelUnit.key) {
         findings.error(`${path}.topLevelUnit.key`, `is "${unit.topLevelUnit.key}", but the parent units lead to "${top}"`);
       }
       if (unit.stores?.length) findings.note(`${path}.stores`, "store assignments have no place in our model: not imported");

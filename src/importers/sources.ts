@@ -55,12 +55,14 @@ function collect(into: SourceRecord[], where: string, value: unknown, findings: 
   list.forEach((item, i) => into.push({ path: `${where}[${i}]`, value: item }));
 }
 
+const isList = (value: unknown): value is unknown[] => Array.isArray(value);
+
 function listOf(value: unknown): unknown[] | undefined {
-  if (Array.isArray(value)) return value;
+  if (isList(value)) return value;
   if (value === null || typeof value !== "object") return undefined;
   const envelope = value as { results?: unknown; data?: unknown };
-  if (Array.isArray(envelope.results)) return envelope.results;
-  if (Array.isArray(envelope.data)) return envelope.data;
+  if (isList(envelope.results)) return envelope.results;
+  if (isList(envelope.data)) return envelope.data;
   if (envelope.data !== null && typeof envelope.data === "object") return [envelope.data];
   return undefined;
 }

@@ -236,19 +236,19 @@ async function exportRoots(client: pg.ClientBase, roots: string[], everything = 
 export type PruneCounts = Record<"orgs" | "memberships", number>;
 
 /**
- * `--prune`: in the trees holding the document's orgs, removes the orgs and memberships the document no longer
- * holds (an org a document membership names is kept), in the import's transaction; deepest orgs first, since a
- * parent may not go before its children.
+ * `--prune`: in the trees whose top-level org the document holds, removes the orgs and memberships the document
+ * no longer holds (an org a document membership names is kept), in the import's transaction; deepest orgs first,
+ * since a parent may not go before its children. A tree the document holds only part of is left as it is: a
+ * partial export must not empty the rest of its tree.
  */
 async function pruneTrees(client: pg.ClientBase, doc: ImportDocument): Promise<PruneCounts> {
   const { rows } = await client.query<{ id: string; parent: string | null; depth: number }>(
     `with recursive down (id, parent, depth) as (
-       select id, parent, 1 from orgs
-        where id in (select distinct b2b_tree_root(x) from unnest($1::text[]) as x) and parent is null
+       select id, parent, 1 from orgs where id = any($1::text[]) and parent is null
        union all
        select o.id, o.parent, down.depth + 1 from orgs o join down on o.parent = down.id where down.depth < 64
      ) select id, parent, depth from down`,
-    [doc.orgs.map((o) => o.id)],
+    [doc.orgs.filter((o) => o.parent === null).map((o) => o.id)],
   );
   const keep = new Set([...doc.orgs.map((o) => o.id), ...doc.memberships.map((m) => m.org)]);
   const memberships = await client.query(
