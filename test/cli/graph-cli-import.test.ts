@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -120,6 +120,16 @@ describe("npm run graph:import -- --from <platform>", () => {
       { user_id: "c-dave", org_id: "acme-eu-closed" },
       { user_id: "g1", org_id: "globex" },
     ]);
+  });
+
+  it("each importer runs on its fixtures, side by side in one store", async () => {
+    const expected = { commercetools: 4, bigcommerce: 5, elasticpath: 4, emporix: 2 };
+    for (const [platform, orgs] of Object.entries(expected)) {
+      const files = readdirSync(fixtureDir(platform)).map((f) => join(fixtureDir(platform), f));
+      const { code, stdout, stderr } = await graphCli(["import", "--from", platform, ...files]);
+      expect(code, stderr).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ platform, counts: { orgs } });
+    }
   });
 
   it("refuses an unknown platform and a missing file with the usage", async () => {
