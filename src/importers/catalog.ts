@@ -13,6 +13,14 @@ export type PermissionCatalog = z.infer<typeof permissionCatalogSchema>;
 
 export type Level = 1 | 2 | 3;
 
+/**
+ * The entry of `table` named `name`, own properties only: platform values are untrusted text, and `constructor`
+ * or `__proto__` must read as the unknown names they are, not as Object.prototype's members.
+ */
+export function own<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
 /** Grants being collected for one role: one entry per code, the highest level asked for. */
 export class Grants {
   private readonly levels = new Map<string, Level>();
@@ -25,9 +33,9 @@ export class Grants {
    * Returns false when the catalog has no such code.
    */
   add(code: string, level: Level): boolean {
-    const entry = this.catalog.permissions[code];
+    const entry = own(this.catalog.permissions, code);
     if (!entry) return false;
-    const supported = [...entry.levels].sort();
+    const supported = [...entry.levels].sort((a, b) => a - b);
     const fitted = (supported.find((l) => l >= level) ?? supported[supported.length - 1]) as Level;
     const held = this.levels.get(code);
     if (held === undefined || fitted > held) this.levels.set(code, fitted);
@@ -36,9 +44,9 @@ export class Grants {
 
   /** The canonical code a BigCommerce permission code stands for, if the catalog has it. */
   canonical(code: string): string | undefined {
-    if (this.catalog.permissions[code]) return code;
-    const alias = this.catalog.aliases[code];
-    return alias && this.catalog.permissions[alias] ? alias : undefined;
+    if (own(this.catalog.permissions, code)) return code;
+    const alias = own(this.catalog.aliases, code);
+    return alias && own(this.catalog.permissions, alias) ? alias : undefined;
   }
 
   list(): { code: string; level: Level }[] {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { baselineGrants, Grants, type Level } from "./catalog.ts";
+import { baselineGrants, Grants, own, type Level } from "./catalog.ts";
 import type { PlatformMapper } from "./platform.ts";
 
 /**
@@ -122,7 +122,7 @@ export const commercetools: PlatformMapper<(typeof resources)[number]> = {
       for (const g of baselineGrants) grants.add(g.code, g.level);
       role.permissions.forEach((permission, i) => {
         const where = `${record.path}.permissions[${i}]`;
-        const mapped = permissions[permission];
+        const mapped = own(permissions, permission);
         if (mapped === undefined) findings.note(where, `${permission} is not a Permission this importer knows: left out`);
         else if (mapped === null) findings.note(where, `${permission} has no counterpart in our permission catalog: left out`);
         else for (const [code, level] of mapped) grants.add(code, level);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { own } from "./catalog.ts";
 import type { PlatformMapper } from "./platform.ts";
 
 /**
@@ -112,7 +113,7 @@ export const emporix: PlatformMapper<(typeof resources)[number]> = {
         continue;
       }
       const g = parsed.data;
-      const role = (g.code && templates[g.code]) ?? (g.name?.en ? templates[g.name.en] : undefined);
+      const role = (g.code ? own(templates, g.code) : undefined) ?? (g.name?.en ? own(templates, g.name.en) : undefined);
       if (!g.b2b) {
         findings.note(record.path, "a group without b2b.legalEntityId grants nothing in a legal entity: not imported");
         continue;

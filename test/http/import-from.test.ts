@@ -36,6 +36,39 @@ describe("POST /v1/import?from=<platform>", () => {
     expect((await t.call("GET", "/v1/export?tree=acc-holdings", { actor: STAFF })).status).toBe(404);
   });
 
+  it("prototype names in platform values are plain unknown values: reported, never a 5xx", async () => {
+    const ct = await t.call("POST", "/v1/import?from=commercetools", {
+      actor: STAFF,
+      body: {
+        "business-units": [{ key: "proto-co", name: "P", unitType: "Company", status: "Active", associateMode: "Explicit", topLevelUnit: { key: "proto-co" } }],
+        "associate-roles": [{ key: "r", name: "R", permissions: ["constructor", "toString", "__proto__"] }],
+      },
+    });
+    expect(ct.status, JSON.stringify(ct.body)).toBe(200);
+    expect((ct.body.notes as { path: string }[]).map((n) => n.path)).toEqual([
+      "body.associate-roles[0].permissions[0]",
+      "body.associate-roles[0].permissions[1]",
+      "body.associate-roles[0].permissions[2]",
+    ]);
+    const bc = await t.call("POST", "/v1/import?from=bigcommerce", {
+      actor: STAFF,
+      body: {
+        companies: [{ companyId: 900, companyName: "P", companyStatus: 1 }],
+        roles: [{ id: 9, name: "P", roleType: 2, permissions: [{ code: "constructor", permissionLevel: 2 }, { code: "hasOwnProperty", permissionLevel: 2 }] }],
+      },
+    });
+    expect(bc.status, JSON.stringify(bc.body)).toBe(200);
+    const emp = await t.call("POST", "/v1/import?from=emporix", {
+      actor: STAFF,
+      body: {
+        "legal-entities": [{ id: "proto-le", name: "P", type: "COMPANY" }],
+        groups: [{ id: "g", code: "constructor", name: { en: "toString" }, b2b: { legalEntityId: "proto-le" } }],
+      },
+    });
+    expect(emp.status, JSON.stringify(emp.body)).toBe(200);
+    expect((emp.body.notes as { path: string }[]).map((n) => n.path)).toEqual(["body.groups[0]"]);
+  });
+
   it("answers the counts, the token and the notes", async () => {
     const res = await t.call("POST", "/v1/import?from=bigcommerce", { actor: STAFF, body: fixtureBody("bigcommerce") });
     expect(res.status).toBe(200);
