@@ -3,6 +3,8 @@ import { pino } from "pino";
 import { loadConfig } from "../config.ts";
 import { AuthzError, describeThrown } from "../errors.ts";
 import { policyTreeLimits } from "../decisions/tree-limits.ts";
+import { catalogFromBundleData, isPlatform, mapPlatformExport, platforms, withSourcePaths, type MappedExport } from "../importers/index.ts";
+import { readPolicyBundle } from "../policy/bundle-reader.ts";
 import { PolicyEngine } from "../policy/policy-engine.ts";
 import { openDatabase } from "../store/database.ts";
 import { GraphImportExport } from "../store/import-export.ts";
@@ -12,18 +14,60 @@ import { migrate } from "../store/migrate.ts";
  * The org graph store from the command line, against DATABASE_URL (or EMBEDDED_DATA_DIR):
  *   migrate               apply pending migrations
  *   import FILE           import a document (the POST /v1/import shape; "-" reads stdin), all-or-nothing
+ *   import --from PLATFORM FILE…
+ *                         map a platform's export (docs/importers.md) to a document and import it
+ *     --dry-run           print the mapped document, its counts and the report; write nothing (no store needed)
+ *     --prune             also remove the orgs and memberships of the imported trees the input no longer holds
  *   export ROOT | --all   print the tree holding ROOT, or the whole store, as a document
  * Exit status 0 on success; on failure the errors go to stderr, one per line with its path.
  */
-const usage = "usage: graph-cli migrate | import FILE | export ROOT|--all";
+const usage = `usage: graph-cli migrate | import [--prune] FILE | import --from ${platforms.join("|")} [--dry-run] [--prune] FILE… | export ROOT|--all`;
+
+interface ImportArgs {
+  from?: string;
+  dryRun: boolean;
+  prune: boolean;
+  files: string[];
+}
+
+function importArgs(args: string[]): ImportArgs | string {
+  const out: ImportArgs = { dryRun: false, prune: false, files: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--from") {
+      const value = args[++i];
+      if (!isPlatform(value)) return `--from needs one of ${platforms.join(", ")}${value ? ` (not ${value})` : ""}`;
+      out.from = value;
+    } else if (arg === "--dry-run") out.dryRun = true;
+    else if (arg === "--prune") out.prune = true;
+    else if (arg.startsWith("--")) return `unknown option ${arg}`;
+    else out.files.push(arg);
+  }
+  if (out.files.length === 0) return "import needs a FILE";
+  if (!out.from && out.files.length > 1) return "import takes one document; several files need --from";
+  if (!out.from && out.dryRun) return "--dry-run needs --from";
+  return out;
+}
 
 async function main(argv: string[]): Promise<number> {
-  const [command, arg] = argv;
-  if (!command || !["migrate", "import", "export"].includes(command) || (command !== "migrate" && !arg)) {
-    process.stderr.write(`${usage}\n`);
+  const [command, ...rest] = argv;
+  const args = command === "import" ? importArgs(rest) : undefined;
+  if (!command || !["migrate", "import", "export"].includes(command) || (command === "export" && !rest[0]) || typeof args === "string") {
+    process.stderr.write(`${typeof args === "string" ? `${args}\n` : ""}${usage}\n`);
     return 2;
   }
   const config = loadConfig();
+  let mapped: MappedExport | undefined;
+  if (args?.from && isPlatform(args.from)) {
+    const files = await Promise.all(args.files.map(async (name) => ({ name, content: parseJson(name, await readText(name)) })));
+    const catalog = catalogFromBundleData((await readPolicyBundle(config.POLICY_BUNDLE)).data);
+    mapped = mapPlatformExport(args.from, files, catalog);
+    for (const note of mapped.notes) process.stderr.write(`note: ${note.path}: ${note.message}\n`);
+    if (args.dryRun) {
+      process.stdout.write(`${JSON.stringify({ platform: mapped.platform, counts: mapped.counts, notes: mapped.notes, document: mapped.document }, null, 2)}\n`);
+      return 0;
+    }
+  }
   const logger = pino({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2));
   if (!config.DATABASE_URL && !config.EMBEDDED_DATA_DIR) {
     process.stderr.write("DATABASE_URL (or EMBEDDED_DATA_DIR) is required: an in-memory store would vanish on exit\n");
@@ -37,25 +81,40 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const transfer = new GraphImportExport(db.pool, { maxDepth: config.MAX_TREE_DEPTH, maxOrgs: config.MAX_TREE_ORGS });
-    if (command === "import") {
-      const text = arg === "-" ? await readStdin() : await readFile(arg!, "utf8");
-      let document: unknown;
-      try {
-        document = JSON.parse(text);
-      } catch (error) {
-        throw new AuthzError("invalid_request", `${arg} is not JSON: ${describeThrown(error)}`);
+    // The policy judges the tree limits, as it does for POST /v1/import.
+    const judge = async () => policyTreeLimits(await PolicyEngine.start(config.POLICY_BUNDLE), config);
+    if (args) {
+      if (mapped) {
+        const origins = mapped.origins;
+        const result = await transfer.importDocument(mapped.document, { judge: await judge(), prune: args.prune }).catch((error: unknown) => {
+          throw withSourcePaths(error, origins);
+        });
+        process.stdout.write(`${JSON.stringify({ platform: mapped.platform, ...result, notes: mapped.notes })}\n`);
+        return 0;
       }
-      // The policy judges the tree limits, as it does for POST /v1/import.
-      const engine = await PolicyEngine.start(config.POLICY_BUNDLE);
-      const result = await transfer.importDocument(document, policyTreeLimits(engine, config));
+      const file = args.files[0]!;
+      const result = await transfer.importDocument(parseJson(file, await readText(file)), { judge: await judge(), prune: args.prune });
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return 0;
     }
-    const doc = arg === "--all" ? await transfer.exportAll() : await transfer.exportTree(arg!);
+    const arg = rest[0]!;
+    const doc = arg === "--all" ? await transfer.exportAll() : await transfer.exportTree(arg);
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return 0;
   } finally {
     await db.close();
+  }
+}
+
+async function readText(name: string): Promise<string> {
+  return name === "-" ? readStdin() : readFile(name, "utf8");
+}
+
+function parseJson(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AuthzError("invalid_request", `${name} is not JSON: ${describeThrown(error)}`, { details: [{ path: name, message: "not JSON" }] });
   }
 }
 

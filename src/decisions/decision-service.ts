@@ -205,6 +205,11 @@ export class DecisionService {
     return roles !== null && typeof roles === "object" ? (roles as Record<string, unknown>) : undefined;
   }
 
+  /** The active bundle's permission catalog (`b2b.catalog`: codes, levels, aliases), for the platform importers. */
+  catalogData(): unknown {
+    return this.engine.bundleData("b2b.catalog");
+  }
+
   /** Checks a role definition against the permission catalog; invalid roles are unprocessable, naming each field. */
   validateRole(role: unknown, where = "role"): void {
     const verdict = this.engine.evaluate("roleValidation", { role });

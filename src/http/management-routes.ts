@@ -21,6 +21,7 @@ import {
   type UserRecord,
 } from "../store/graph-schemas.ts";
 import type { TreeLimitJudge } from "../store/graph-repository.ts";
+import { catalogFromBundleData, isPlatform, mapPlatformExport, platforms, withSourcePaths } from "../importers/index.ts";
 import { parseOrThrow, text } from "../validation.ts";
 import { defineRoute, type Route, type RouteContext } from "./route.ts";
 import { utf8Header } from "./request-target.ts";
@@ -42,7 +43,7 @@ export interface ManagementStore {
   getUser(id: string): Promise<UserRecord & { memberships: MembershipRecord[] }>;
   listRoles(): Promise<RoleRecord[]>;
   putRole(key: string, body: unknown): Promise<Written & { role: RoleRecord; created: boolean }>;
-  importDocument(document: ImportDocument, judge: TreeLimitJudge): Promise<Written & { counts: Record<string, number> }>;
+  importDocument(document: ImportDocument, options: { judge: TreeLimitJudge }): Promise<Written & { counts: Record<string, number> }>;
   exportTree(root: string): Promise<ImportDocument>;
 }
 
@@ -298,10 +299,32 @@ export function managementRoutes(options: { decisions: DecisionService; graph: M
       ...admin,
       method: "post",
       path: "/v1/import",
-      summary: "Upsert a whole org graph document in one transaction (staff only)",
-      request: importDocumentSchema,
-      response: z.object({ counts: z.record(z.string(), z.number()), ...written }),
-      handler: async ({ req, body: document }) => {
+      summary:
+        "Upsert a whole org graph document in one transaction (staff only); ?from=commercetools|bigcommerce|elasticpath|emporix takes that platform's export instead (docs/importers.md)",
+      // Either our document or, with ?from=, a platform's export (its lists under their names): the handler parses
+      // the body with the one schema the query names, so a document's errors are named as precisely as ever.
+      request: z.union([
+        importDocumentSchema,
+        z.record(z.string(), z.unknown()).meta({ description: "With ?from=<platform>: that platform's export, its lists under their names" }),
+      ]),
+      response: z.object({
+        counts: z.record(z.string(), z.number()),
+        ...written,
+        platform: z.string().optional(),
+        notes: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      }),
+      handler: async ({ req, rawBody, query }) => {
+        const from = query.from;
+        if (from !== undefined && !isPlatform(from)) {
+          throw new AuthzError("invalid_request", `query parameter from must be one of ${platforms.join(", ")}`, {
+            details: [{ path: "query.from", message: `must be one of ${platforms.join(", ")}` }],
+          });
+        }
+        const mapped =
+          from === undefined
+            ? undefined
+            : mapPlatformExport(from, [{ name: "body", content: rawBody }], catalogFromBundleData({ b2b: { catalog: decisions.catalogData() } }));
+        const document = mapped ? mapped.document : parseOrThrow(importDocumentSchema, rawBody);
         await authorize(req, "import", undefined);
         const details: ErrorDetail[] = [];
         document.roles.forEach((role, i) => {
@@ -316,7 +339,11 @@ export function managementRoutes(options: { decisions: DecisionService; graph: M
           throw new AuthzError("unprocessable", `import rejected: ${details.length} invalid role field(s)`, { details });
         }
         // The policy judges the trees the document leaves, under the store's locks.
-        return { body: await graph.importDocument(document, decisions.treeLimits) };
+        if (!mapped) return { body: await graph.importDocument(document, { judge: decisions.treeLimits }) };
+        const written = await graph.importDocument(document, { judge: decisions.treeLimits }).catch((error: unknown) => {
+          throw withSourcePaths(error, mapped.origins);
+        });
+        return { body: { ...written, platform: mapped.platform, notes: mapped.notes } };
       },
     }),
     defineRoute({

@@ -28,13 +28,17 @@ export class GraphImportExport {
 
   /**
    * `judge`: the policy's tree limits (b2b/trees/limits), for the HTTP API and the command line alike; without one
-   * (the demo graph) the store's own re-check answers with the same reasons.
+   * (the demo graph) the store's own re-check answers with the same reasons. `prune`: see `pruneTrees`.
    */
-  async importDocument(body: unknown, judge?: TreeLimitJudge): Promise<Written & { counts: ImportCounts }> {
+  async importDocument(
+    body: unknown,
+    options: { judge?: TreeLimitJudge; prune?: boolean } = {},
+  ): Promise<Written & { counts: ImportCounts; pruned?: PruneCounts }> {
     const parsed = importDocumentSchema.safeParse(body);
     if (!parsed.success) throw invalidRequest(parsed.error);
     const doc = parsed.data;
     const errors = duplicates(doc);
+    let pruned: PruneCounts | undefined;
 
     const written = await inTransaction(this.pool, async (client) => {
       const referenced = [...new Set([...doc.orgs.flatMap((o) => (o.parent ? [o.id, o.parent] : [o.id])), ...doc.memberships.map((m) => m.org)])];
@@ -50,8 +54,9 @@ export class GraphImportExport {
       );
       const affected = new Set<string>([...roots.values(), ...after.rows.map((r) => r.root)].filter((r): r is string => r !== null));
       await lockTrees(client, affected); // trees the import created or joined
+      if (options.prune) pruned = await pruneTrees(client, doc);
       const shapes = await treeShapes(client, affected);
-      const refused = judge ? judge(shapes) : recheckTreeLimits(this.limits, shapes);
+      const refused = options.judge ? options.judge(shapes) : recheckTreeLimits(this.limits, shapes);
       if (refused.length > 0) throw unprocessable(reasonDetails(refused));
 
       // The token names trees first, then roles/staff, then users, up to TOKEN_KEYS_MAX so a bulk import's
@@ -70,7 +75,7 @@ export class GraphImportExport {
       memberships: doc.memberships.length,
       staff: doc.staff.length,
     };
-    return { graphToken: encodeToken(written.store, written.versions), counts };
+    return { graphToken: encodeToken(written.store, written.versions), counts, ...(pruned ? { pruned } : {}) };
   }
 
   /** Unknown references and cycles, against the store as the document would leave it; returns the write order. */
@@ -219,6 +224,37 @@ async function treeShapes(client: pg.ClientBase, roots: Set<string>): Promise<Tr
     [[...roots]],
   );
   return rows.map((r) => ({ root: r.root, size: Number(r.size), height: Number(r.height), deepest: r.deepest }));
+}
+
+export type PruneCounts = Record<"orgs" | "memberships", number>;
+
+/**
+ * `--prune`: in the trees whose top-level org the document holds, removes the orgs and memberships the document
+ * no longer holds (an org a document membership names is kept), in the import's transaction; deepest orgs first,
+ * since a parent may not go before its children. A tree the document holds only part of is left as it is: a
+ * partial export must not empty the rest of its tree.
+ */
+async function pruneTrees(client: pg.ClientBase, doc: ImportDocument): Promise<PruneCounts> {
+  const { rows } = await client.query<{ id: string; parent: string | null; depth: number }>(
+    `with recursive down (id, parent, depth) as (
+       select id, parent, 1 from orgs where id = any($1::text[]) and parent is null
+       union all
+       select o.id, o.parent, down.depth + 1 from orgs o join down on o.parent = down.id where down.depth < 64
+     ) select id, parent, depth from down`,
+    [doc.orgs.filter((o) => o.parent === null).map((o) => o.id)],
+  );
+  const keep = new Set([...doc.orgs.map((o) => o.id), ...doc.memberships.map((m) => m.org)]);
+  const memberships = await client.query(
+    `delete from memberships m
+      where m.org_id = any($1::text[])
+        and not exists (select 1 from jsonb_to_recordset($2::jsonb) as d("user" text, org text) where d.org = m.org_id and d."user" = m.user_id)`,
+    [rows.map((r) => r.id), JSON.stringify(doc.memberships.map((m) => ({ user: m.user, org: m.org })))],
+  );
+  const gone = rows.filter((r) => !keep.has(r.id)).sort((a, b) => b.depth - a.depth);
+  for (const depth of [...new Set(gone.map((r) => r.depth))]) {
+    await client.query("delete from orgs where id = any($1::text[])", [gone.filter((r) => r.depth === depth).map((r) => r.id)]);
+  }
+  return { orgs: gone.length, memberships: memberships.rowCount ?? 0 };
 }
 
 /** One row per entity: the second occurrence of an id is an error at its own path. */

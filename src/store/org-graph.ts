@@ -190,7 +190,7 @@ export async function createOrgGraph(config: OrgGraphConfig, logger: Logger, cou
       listStaff: () => repository.listStaff(),
       putStaff: (id, body) => repository.putStaff(id, body),
       deleteStaff: (id) => repository.deleteStaff(id),
-      importDocument: (body, judge) => transfer.importDocument(body, judge),
+      importDocument: (body, options) => transfer.importDocument(body, options),
       exportTree: (org) => transfer.exportTree(org),
       exportAll: () => transfer.exportAll(),
       status,

@@ -123,9 +123,11 @@ describe("import and export", () => {
     const judged: unknown[] = [];
     const policy = policyTreeLimits(engine, { MAX_TREE_DEPTH: 4, MAX_TREE_ORGS: 7 });
     const error = await graph
-      .importDocument(overLimits, (trees) => {
-        judged.push(...trees);
-        return policy(trees);
+      .importDocument(overLimits, {
+        judge: (trees) => {
+          judged.push(...trees);
+          return policy(trees);
+        },
       })
       .catch((e: unknown) => e);
     expect(judged).toEqual([{ root: "ACME", size: 9, height: 5, deepest: "DEEP" }]);

@@ -1,0 +1,51 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
+import { startTestSidecar, type TestSidecar } from "../http/sidecar-test-support.ts";
+
+/** The fixtures of a platform: its documented example payloads, one file per resource type. */
+export const fixtureDir = (platform: string) => fileURLToPath(new URL(`../fixtures/importers/${platform}/`, import.meta.url));
+
+export function fixtureFiles(platform: string): { name: string; content: unknown }[] {
+  const dir = fixtureDir(platform);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => ({ name: f, content: JSON.parse(readFileSync(join(dir, f), "utf8")) as unknown }));
+}
+
+/** The fixtures as one body: every list under its file's name, as `POST /v1/import?from=` takes it. */
+export function fixtureBody(platform: string, skip: string[] = []): Record<string, unknown> {
+  return Object.fromEntries(fixtureFiles(platform).filter((f) => !skip.includes(f.name)).map((f) => [f.name.replace(/\.json$/, ""), f.content]));
+}
+
+export const STAFF = "staff:ops-1";
+
+/** A sidecar with one staff member, the platform's fixtures imported over HTTP (`?from=`). */
+export async function sidecarWithImport(suite: string, platform: string, skip: string[] = []): Promise<{ t: TestSidecar; imported: any }> {
+  const t = await startTestSidecar(suite);
+  await t.sidecar.graph.putStaff("ops-1", { roles: ["store_admin"] });
+  const imported = await t.call("POST", `/v1/import?from=${platform}`, { actor: STAFF, body: fixtureBody(platform, skip) });
+  expect(imported.status, JSON.stringify(imported.body)).toBe(200);
+  return { t, imported: imported.body };
+}
+
+/** The decision of one check, read at the import's graph token. */
+export async function decide(
+  t: TestSidecar,
+  token: string,
+  request: { subject: string; org: string; action: string; resource?: Record<string, unknown> },
+): Promise<string> {
+  const res = await t.call("POST", "/v1/check", {
+    body: {
+      subject: { id: request.subject },
+      org: request.org,
+      action: request.action,
+      ...(request.resource ? { resource: request.resource } : {}),
+      consistency: { atLeast: token },
+    },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.decision as string;
+}
