@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const offLog = new DecisionLog(pino({ level: "silent" }), []);
   const onLog = new DecisionLog(pino({ level: "info", base: { log: "decision" } }, pino.destination({ dest: "/dev/null", sync: false })), []);
   const service = new DecisionService(engine, graph, config, offLog, metrics);
-  const memoEngine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger: quiet, memoMaxBytes: config.DECISION_MEMO_MAX_BYTES });
+  const memoEngine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger: quiet, memoMaxChars: config.DECISION_MEMO_MAX_CHARS });
   const memoService = new DecisionService(memoEngine, graph, config, offLog, metrics);
   const logged = new DecisionService(engine, graph, config, onLog, metrics);
   const keys = new ApiKeys(new Map([["bench-check-key", new Set(["check" as const])]]));

@@ -47,8 +47,11 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const { config, loggers } = options;
   const logger = loggers.app;
   const startedAt = new Date();
+  for (const { setting, replacement } of config.deprecated) {
+    logger.warn({ setting, replacement }, `${setting} is deprecated: set ${replacement} instead`);
+  }
   const metrics = createMetrics();
-  const engine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger, memoMaxBytes: config.DECISION_MEMO_MAX_BYTES });
+  const engine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger, memoMaxChars: config.DECISION_MEMO_MAX_CHARS });
   registerMemoMetrics(metrics, () => engine.memoStats);
   const watcher = watchPolicyBundle(engine, config.POLICY_BUNDLE, config.POLICY_WATCH_INTERVAL_MS, logger, (outcome) =>
     metrics.policyReloads.inc({ outcome: outcome.status }),

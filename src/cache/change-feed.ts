@@ -15,7 +15,8 @@ export interface ChangeSink {
   resync(): Promise<void>;
 }
 
-export type ChangeSource = "postgres" | "redis" | "local";
+/** `local`: this process's own writes; `fallback`: a sidecar's own listener while no relay is heard through Redis. */
+export type ChangeSource = "postgres" | "redis" | "fallback" | "local";
 
 export interface FeedStatus {
   mode: "postgres" | "redis" | "redis+postgres";

@@ -272,7 +272,7 @@ export class RedisChangeFeed implements ChangeFeed {
   private async startFallback(): Promise<void> {
     if (this.fallback || this.closed) return;
     this.options.logger.warn("graph change feed: no relay heard through Redis, listening to PostgreSQL directly");
-    this.fallback = new PgChangeFeed(this.sink, this.options, "local");
+    this.fallback = new PgChangeFeed(this.sink, this.options, "fallback");
     await this.fallback.start();
   }
 
