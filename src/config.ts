@@ -116,7 +116,7 @@ export const configSchema = settingsSchema.transform(({ DECISION_MEMO_MAX_BYTES,
   return {
     ...settings,
     DECISION_MEMO_MAX_CHARS: DECISION_MEMO_MAX_CHARS ?? DECISION_MEMO_MAX_BYTES ?? DECISION_MEMO_MAX_CHARS_DEFAULT,
-    deprecated: deprecated as readonly DeprecatedSetting[],
+    deprecated,
   };
 });
 
