@@ -17,7 +17,7 @@ import { createMetrics } from "../src/metrics.ts";
 import { readPolicyBundle } from "../src/policy/bundle-reader.ts";
 import { entrypoints } from "../src/policy/entrypoints.ts";
 import { PolicyEngine } from "../src/policy/policy-engine.ts";
-import { createOrgGraph } from "../src/store/org-graph.ts";
+import { createOrgGraph } from "../src/graph/org-graph.ts";
 
 export interface StageJob {
   databaseUrl: string;

@@ -17,7 +17,7 @@ import type { Loggers } from "./logging/logger.ts";
 import { createMetrics, registerMemoMetrics, type Metrics } from "./metrics.ts";
 import { watchPolicyBundle } from "./policy/bundle-watcher.ts";
 import { PolicyEngine } from "./policy/policy-engine.ts";
-import { createOrgGraph, type OrgGraph } from "./store/org-graph.ts";
+import { createOrgGraph, type OrgGraph } from "./graph/org-graph.ts";
 
 export interface Sidecar {
   url: string;

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { ChangeSource } from "./change-feed.ts";
+import type { ChangeSource } from "../model/change-feed.ts";
 
 /** The subset of prom-client counters the cache reports to (src/metrics.ts); any `inc(labels)` fits. */
 export interface CacheCounters {

@@ -1,13 +1,14 @@
 import type { Logger } from "pino";
 import { AuthzError } from "../errors.ts";
-import type { FactLoader, TreeVersion, Versioned } from "../store/fact-loader.ts";
-import type { RoleRecord, StaffRecord, UserRecord } from "../store/graph-schemas.ts";
-import { decodeToken, encodeToken, type GraphVersions } from "../store/graph-token.ts";
+import type { FactSource, TreeVersion, Versioned } from "../model/fact-source.ts";
+import type { RoleRecord, StaffRecord, UserRecord } from "../model/graph-schemas.ts";
+import { decodeToken, encodeToken, type GraphVersions } from "../model/graph-token.ts";
 import type { CacheMetrics } from "./cache-metrics.ts";
-import type { ChangeSink, ChangeSource } from "./change-feed.ts";
+import type { ChangeSink, ChangeSource } from "../model/change-feed.ts";
 import { ClockCache } from "./clock-cache.ts";
 import type { RedisTier } from "./redis-tier.ts";
-import { TreeSnapshot, type TreeData } from "./tree-snapshot.ts";
+import type { TreeData } from "../model/tree-data.ts";
+import { TreeSnapshot } from "./tree-snapshot.ts";
 
 export interface GraphCacheOptions {
   maxTrees: number;
@@ -72,7 +73,7 @@ export class GraphCache implements ChangeSink {
   private readonly postgresVersions = new WeakSet<GraphVersions>();
 
   constructor(
-    private readonly loader: FactLoader,
+    private readonly loader: FactSource,
     private readonly redis: RedisTier | undefined,
     private readonly options: GraphCacheOptions,
     private readonly metrics: CacheMetrics,

@@ -1,40 +1,6 @@
-import type { Limits } from "../store/graph-schemas.ts";
-import { encodeToken } from "../store/graph-token.ts";
-
-/**
- * One tree of the org graph as loaded at one version, in the compact form PostgreSQL produces and Redis stores:
- * orgs as tuples parents-first, memberships as tuples. `v` is the tree's version ('t:<root>') in the same snapshot.
- */
-export interface TreeData {
-  r: string;
-  v: number;
-  o: OrgTuple[];
-  m: MembershipTuple[];
-  /** Number of orgs in the tree when `o` holds only some of them (a path snapshot). */
-  s?: number;
-  /** The identity of the store it was read from, and the stamp of version `v` (migration 002). */
-  i: string;
-  x: string | null;
-}
-/** id, parent, name, status, inheritRoles, attributes, overLimit */
-export type OrgTuple = [string, string | null, string, string, boolean, Record<string, unknown>, string];
-/** user, org, roles, inheritable, limits */
-export type MembershipTuple = [string, string, string[], boolean, Limits | null];
-
-/** An org as the policy sees it (policies/README.md, the input contract). Shared, never mutated. */
-export interface SliceOrg {
-  readonly parent: string | null;
-  readonly status: string;
-  readonly inheritRoles: boolean;
-  readonly path: readonly string[];
-}
-
-export interface SliceMembership {
-  readonly org: string;
-  readonly roles: readonly string[];
-  readonly inheritable: boolean;
-  readonly limits?: Limits;
-}
+import type { SliceMembership, SliceOrg, TreeInfo } from "../model/graph-slice.ts";
+import type { TreeData } from "../model/tree-data.ts";
+import { encodeToken } from "../model/graph-token.ts";
 
 export interface OrgNode {
   readonly id: string;
@@ -57,11 +23,6 @@ export interface PathSlice {
   readonly roleKeys: readonly string[];
 }
 
-export interface TreeInfo {
-  readonly root: string;
-  readonly size: number;
-  readonly overLimit: string;
-}
 
 const SLICE_MEMO_MAX = 4096;
 const NO_MEMBERSHIPS: readonly SliceMembership[] = Object.freeze([]);

@@ -18,7 +18,7 @@ import {
   type RoleRecord,
   type TreeNode,
   type UserRecord,
-} from "../store/graph-schemas.ts";
+} from "../model/graph-schemas.ts";
 import { parseOrThrow, text } from "../validation.ts";
 import type { ApiKeys } from "./api-keys.ts";
 import type { ApiOperation } from "./openapi.ts";

@@ -14,9 +14,9 @@ import {
   type StaffRecord,
   type TreeNode,
   type UserRecord,
-} from "./graph-schemas.ts";
+} from "../model/graph-schemas.ts";
 import { roleFromRow } from "./fact-loader.ts";
-import { encodeToken } from "./graph-token.ts";
+import { encodeToken } from "../model/graph-token.ts";
 import {
   findOrg,
   MEMBERSHIP_COLUMNS,

@@ -1,8 +1,8 @@
 import type pg from "pg";
 import { AuthzError, type ErrorDetail } from "../errors.ts";
 import { invalidRequest } from "../validation.ts";
-import { importDocumentSchema, type ImportDocument } from "./graph-schemas.ts";
-import { encodeToken } from "./graph-token.ts";
+import { importDocumentSchema, type ImportDocument } from "../model/graph-schemas.ts";
+import { encodeToken } from "../model/graph-token.ts";
 import type { OnWritten, TreeLimits, Written } from "./graph-repository.ts";
 import { notFound } from "./graph-repository.ts";
 import { MEMBERSHIP_COLUMNS, membershipFromRow, orgFromRow, subtreeRows, type MembershipRow } from "./org-queries.ts";

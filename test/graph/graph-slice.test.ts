@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OrgGraph } from "../../src/store/org-graph.ts";
-import type { SliceRequest } from "../../src/decisions/decision-service.ts";
-import { dropDatabase, eventually, freshDatabase, openGraph, smallDocument } from "./graph-test-support.ts";
+import type { OrgGraph } from "../../src/graph/org-graph.ts";
+import type { SliceRequest } from "../../src/decisions/graph-port.ts";
+import { dropDatabase, eventually, freshDatabase, openGraph, smallDocument } from "../store/graph-test-support.ts";
 
 describe("decision slices (policies/README.md input contract)", () => {
   let url: string;
