@@ -1,5 +1,6 @@
 import type { SliceMembership, SliceOrg, TreeInfo } from "../model/graph-slice.ts";
 import type { TreeData } from "../model/tree-data.ts";
+import { deepFreeze, type DeepFrozen } from "../model/deep-frozen.ts";
 import { encodeToken } from "../model/graph-token.ts";
 
 export interface OrgNode {
@@ -17,15 +18,15 @@ export interface OrgNode {
 
 /** The tree-dependent part of a slice for one (subject, acting org): memoized, since decisions repeat. */
 export interface PathSlice {
-  readonly orgs: Readonly<Record<string, SliceOrg>>;
-  readonly memberships: readonly SliceMembership[];
+  readonly orgs: DeepFrozen<Readonly<Record<string, SliceOrg>>>;
+  readonly memberships: DeepFrozen<readonly SliceMembership[]>;
   /** Role keys the memberships reference (custom ones go into the slice). */
   readonly roleKeys: readonly string[];
 }
 
 
 const SLICE_MEMO_MAX = 4096;
-const NO_MEMBERSHIPS: readonly SliceMembership[] = Object.freeze([]);
+const NO_MEMBERSHIPS: readonly SliceMembership[] = deepFreeze([]);
 
 /** A tree indexed for slicing: lookups by org and by (user, org), built once per loaded version. */
 export class TreeSnapshot {
@@ -49,9 +50,9 @@ export class TreeSnapshot {
   /** Time (ms) as of which this version is known to be the newest: its load, or the feed's last confirmation. */
   freshAt = 0;
   private readonly memo = new Map<string, PathSlice>();
-  private readonly subtreeMemo = new Map<string, Readonly<Record<string, SliceOrg>>>();
+  private readonly subtreeMemo = new Map<string, DeepFrozen<Readonly<Record<string, SliceOrg>>>>();
   private heights?: Map<string, number>;
-  private info?: TreeInfo;
+  private info?: DeepFrozen<TreeInfo>;
   private tokenText?: string;
 
   constructor(data: TreeData, bytes: number) {
@@ -63,8 +64,8 @@ export class TreeSnapshot {
     for (const [id, parent, name, status, inheritRoles, attributes, overLimit] of data.o) {
       const parentNode = parent === null ? undefined : this.nodes.get(parent);
       // Rows come parents-first; a parent missing here would mean a torn read, which one statement cannot give.
-      const path = parentNode ? Object.freeze([...parentNode.path, id]) : Object.freeze([id]);
-      const slice = Object.freeze({ parent, status, inheritRoles, path });
+      const path = deepFreeze(parentNode ? [...parentNode.path, id] : [id]);
+      const slice = deepFreeze({ parent, status, inheritRoles, path });
       this.nodes.set(id, { id, name, parent, status, inheritRoles, attributes, overLimit, path, children: [], slice });
       parentNode?.children.push(id);
     }
@@ -73,13 +74,13 @@ export class TreeSnapshot {
     for (const [user, org, roles, inheritable, limits] of data.m) {
       const key = roles.join("\u0000");
       let shared = roleLists.get(key);
-      if (!shared) roleLists.set(key, (shared = Object.freeze(roles)));
+      if (!shared) roleLists.set(key, (shared = deepFreeze(roles)));
       const m: SliceMembership = limits
-        ? { org, roles: shared, inheritable, limits: Object.freeze(limits) }
+        ? { org, roles: shared, inheritable, limits }
         : { org, roles: shared, inheritable };
       const list = this.byUser.get(user);
-      if (list) list.push(Object.freeze(m));
-      else this.byUser.set(user, [Object.freeze(m)]);
+      if (list) list.push(deepFreeze(m));
+      else this.byUser.set(user, [deepFreeze(m)]);
     }
     this.membershipCount = data.m.length;
     this.partial = data.s !== undefined;
@@ -96,8 +97,8 @@ export class TreeSnapshot {
   }
 
   /** `graph.tree` of the input contract. */
-  get treeInfo(): TreeInfo {
-    return (this.info ??= Object.freeze({ root: this.root, size: this.size, overLimit: this.overLimit }));
+  get treeInfo(): DeepFrozen<TreeInfo> {
+    return (this.info ??= deepFreeze({ root: this.root, size: this.size, overLimit: this.overLimit }));
   }
 
   /** The graphToken of data read from this snapshot. */
@@ -130,10 +131,10 @@ export class TreeSnapshot {
         }
       }
     }
-    const slice: PathSlice = Object.freeze({
-      orgs: Object.freeze(orgs),
-      memberships: Object.freeze(memberships),
-      roleKeys: Object.freeze([...roleKeys]),
+    const slice: PathSlice = deepFreeze({
+      orgs: deepFreeze(orgs),
+      memberships: deepFreeze(memberships),
+      roleKeys: deepFreeze([...roleKeys]),
     });
     if (this.memo.size >= SLICE_MEMO_MAX) this.memo.clear();
     this.memo.set(key, slice);
@@ -141,7 +142,7 @@ export class TreeSnapshot {
   }
 
   /** The orgs on `org`'s path and below it (order scopes, org.tree), memoized per org. */
-  subtreeOrgs(org: string): Readonly<Record<string, SliceOrg>> {
+  subtreeOrgs(org: string): DeepFrozen<Readonly<Record<string, SliceOrg>>> {
     let orgs = this.subtreeMemo.get(org);
     if (!orgs) {
       const out: Record<string, SliceOrg> = {};
@@ -150,7 +151,7 @@ export class TreeSnapshot {
         if (n) out[id] = n.slice;
       }
       for (const n of this.subtree(org)) out[n.id] = n.slice;
-      orgs = Object.freeze(out);
+      orgs = deepFreeze(out);
       if (this.subtreeMemo.size >= SLICE_MEMO_MAX) this.subtreeMemo.clear();
       this.subtreeMemo.set(org, orgs);
     }

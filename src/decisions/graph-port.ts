@@ -1,3 +1,4 @@
+import type { DeepFrozen } from "../model/deep-frozen.ts";
 import type { RoleRecord, StaffRecord } from "../model/graph-schemas.ts";
 import type { SliceMembership, SliceOrg, SliceUser, TreeInfo } from "../model/graph-slice.ts";
 import type { adminOperations } from "../policy/policy-data.generated.ts";
@@ -38,20 +39,24 @@ export interface AdminSliceRequest {
   atLeast?: string;
 }
 
-/** `input.graph` of policies/README.md. Shared parts are frozen: read, never modify. */
+/**
+ * `input.graph` of policies/README.md. The parts decisions share (built once per tree, user or role version) are
+ * deep-frozen, so the memo may key them by identity: they cannot change under it.
+ */
 export interface GraphSliceData {
-  user?: SliceUser | null;
+  user?: DeepFrozen<SliceUser> | null;
   staff?: StaffRecord | null;
-  tree: TreeInfo | null;
-  orgs: Readonly<Record<string, SliceOrg>>;
-  memberships: readonly SliceMembership[];
-  roles: Readonly<Record<string, RoleRecord>>;
+  tree: DeepFrozen<TreeInfo> | null;
+  orgs: DeepFrozen<Readonly<Record<string, SliceOrg>>>;
+  memberships: DeepFrozen<readonly SliceMembership[]>;
+  /** Records deep-frozen; the map too when shared (decisions), not when built for one administration decision. */
+  roles: Readonly<Record<string, DeepFrozen<RoleRecord>>>;
   /** org.reparent: the moved org's subtree. */
   subtree?: { height: number; size: number };
   /** org.reparent: the new parent's tree (null when the org becomes top-level). */
   targetTree?: { root: string; size: number } | null;
   /** membership.* and user.*: the target user, membership or orgs. */
-  target?: { user: SliceUser | null; membership?: SliceMembership | null; orgs?: string[] };
+  target?: { user: DeepFrozen<SliceUser> | null; membership?: SliceMembership | null; orgs?: string[] };
 }
 
 export interface GraphSlice {

@@ -2,6 +2,7 @@ import type { GraphCache } from "../cache/graph-cache.ts";
 import type { TreeSnapshot } from "../cache/tree-snapshot.ts";
 import type { AdminSliceRequest, DecisionFacts, GraphSlice, GraphSliceData, SliceRequest, SubjectRef } from "../decisions/graph-port.ts";
 import { toAuthzError } from "../errors.ts";
+import { deepFreeze, type DeepFrozen } from "../model/deep-frozen.ts";
 import type { RoleRecord, StaffRecord, UserRecord } from "../model/graph-schemas.ts";
 import type { SliceMembership, SliceOrg, SliceUser } from "../model/graph-slice.ts";
 import type { GraphVersions } from "../model/graph-token.ts";
@@ -19,10 +20,10 @@ interface Facts {
 
 /** Adds the path of each of `ids` found in `trees` (an org of another tree too, so the policy can say cross_tree). */
 function withPaths(
-  orgs: Readonly<Record<string, SliceOrg>>,
+  orgs: DeepFrozen<Readonly<Record<string, SliceOrg>>>,
   trees: (TreeSnapshot | null)[],
   ids: string[],
-): Readonly<Record<string, SliceOrg>> {
+): DeepFrozen<Readonly<Record<string, SliceOrg>>> {
   let out: Record<string, SliceOrg> | undefined;
   for (const id of ids) {
     if (orgs[id] || out?.[id]) continue;
@@ -34,12 +35,12 @@ function withPaths(
       if (n) out[p] = n.slice;
     }
   }
-  return out ?? orgs;
+  return out ? deepFreeze(out) : orgs;
 }
 
-const NO_ORGS: Readonly<Record<string, SliceOrg>> = Object.freeze({});
-const NO_MEMBERSHIPS: readonly SliceMembership[] = Object.freeze([]);
-const NO_ROLES: Readonly<Record<string, RoleRecord>> = Object.freeze({});
+const NO_ORGS = deepFreeze<Readonly<Record<string, SliceOrg>>>({});
+const NO_MEMBERSHIPS = deepFreeze<readonly SliceMembership[]>([]);
+const NO_ROLES = deepFreeze<Readonly<Record<string, DeepFrozen<RoleRecord>>>>({});
 
 /**
  * Builds the graph slice of each decision from the cache: decisions (`slice`) read snapshots as they are
@@ -47,8 +48,11 @@ const NO_ROLES: Readonly<Record<string, RoleRecord>> = Object.freeze({});
  * since they guard writes. Assembly only: the cache holds the facts, the store's queries read what it cannot.
  */
 export class SliceBuilder implements DecisionFacts {
-  private readonly sliceUsers = new WeakMap<UserRecord, SliceUser>();
-  private readonly roleObjects = new WeakMap<readonly string[], { from: Map<string, RoleRecord>; roles: Record<string, RoleRecord> }>();
+  private readonly sliceUsers = new WeakMap<UserRecord, DeepFrozen<SliceUser>>();
+  private readonly roleObjects = new WeakMap<
+    readonly string[],
+    { from: Map<string, RoleRecord>; roles: DeepFrozen<Readonly<Record<string, DeepFrozen<RoleRecord>>>> }
+  >();
 
   constructor(
     private readonly cache: GraphCache,
@@ -144,25 +148,26 @@ export class SliceBuilder implements DecisionFacts {
     return { graph, graphToken: tree.token };
   }
 
-  private sliceUser(user: UserRecord | null): SliceUser | null {
+  private sliceUser(user: UserRecord | null): DeepFrozen<SliceUser> | null {
     if (!user) return null;
     let s = this.sliceUsers.get(user);
-    if (!s) this.sliceUsers.set(user, (s = Object.freeze({ id: user.id, status: user.status })));
+    if (!s) this.sliceUsers.set(user, (s = deepFreeze({ id: user.id, status: user.status })));
     return s;
   }
 
   /** The custom roles among `keys` (built-in templates come from the policy bundle). */
-  private customRoles(keys: readonly string[], custom: Map<string, RoleRecord>): Record<string, RoleRecord> {
+  private customRoles(keys: readonly string[], custom: Map<string, RoleRecord>): DeepFrozen<Readonly<Record<string, DeepFrozen<RoleRecord>>>> {
     const memo = this.roleObjects.get(keys);
     if (memo && memo.from === custom) return memo.roles;
-    const roles: Record<string, RoleRecord> = {};
+    const roles: Record<string, DeepFrozen<RoleRecord>> = {};
     for (const k of keys) {
       const r = custom.get(k);
-      if (r) roles[k] = r;
+      if (r) roles[k] = deepFreeze(r);
     }
-    Object.freeze(roles);
-    this.roleObjects.set(keys, { from: custom, roles });
-    return roles;
+    // The role records are the cache's own: frozen, so no reader of a slice can change what the next one reads.
+    const frozen = deepFreeze<Readonly<Record<string, DeepFrozen<RoleRecord>>>>(roles);
+    this.roleObjects.set(keys, { from: custom, roles: frozen });
+    return frozen;
   }
 
   // ---- administration ----
@@ -228,10 +233,11 @@ export class SliceBuilder implements DecisionFacts {
     }
     if (roleKeys.size > 0) {
       const custom = await this.cache.roleSet(token);
-      const roles: Record<string, RoleRecord> = {};
+      // Built for this decision only, so keyed by content (input-json.ts); the records in it are the cache's, frozen.
+      const roles: Record<string, DeepFrozen<RoleRecord>> = {};
       for (const k of roleKeys) {
         const r = custom.get(k);
-        if (r) roles[k] = r;
+        if (r) roles[k] = deepFreeze(r);
       }
       graph.roles = roles;
     }
