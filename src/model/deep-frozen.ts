@@ -9,19 +9,27 @@ declare const deepFrozenBrand: unique symbol;
 /** A value frozen at every depth by `deepFreeze`; the brand cannot be written elsewhere without a cast. */
 export type DeepFrozen<T> = T & { readonly [deepFrozenBrand]: true };
 
-/** Every object `deepFreeze` reached: shared parts (a tree's orgs, role lists) are walked once. */
-const frozen = new WeakSet<object>();
+/**
+ * The mark `deepFreeze` leaves on what it froze: a symbol key, so JSON and Object.values never see it, and private
+ * to this module. A mark on the object itself, not an entry in a WeakSet: a big tree's objects would each cost the
+ * garbage collector an ephemeron.
+ */
+const MARK = Symbol("deepFrozen");
 
 export function deepFreeze<T>(value: T): DeepFrozen<T> {
-  if (value !== null && typeof value === "object" && !frozen.has(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-    frozen.add(value);
-  }
+  if (value !== null && typeof value === "object") freeze(value);
   return value as DeepFrozen<T>;
+}
+
+function freeze(value: object): void {
+  if (Object.hasOwn(value, MARK)) return; // frozen to the bottom already
+  // A value frozen by someone else cannot take the mark: its children are checked again each time (still correct).
+  if (!Object.isFrozen(value)) Object.defineProperty(value, MARK, { value: true });
+  Object.freeze(value);
+  for (const child of Object.values(value) as unknown[]) if (child !== null && typeof child === "object") freeze(child);
 }
 
 /** Whether `value` is an object `deepFreeze` froze (a primitive is not: it has no identity to key by). */
 export function isDeepFrozen(value: unknown): value is DeepFrozen<object> {
-  return value !== null && typeof value === "object" && frozen.has(value);
+  return value !== null && typeof value === "object" && Object.hasOwn(value, MARK);
 }
