@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { AuthzError } from "./errors.ts";
-import { orgStatuses, storeSettingDefaults } from "./policy/policy-data.generated.ts";
+import { orgStatuses, storeSettingDefaults } from "./model/policy-data.generated.ts";
 
 /** The project's own compiled policies, used when POLICY_BUNDLE is unset. */
 export const defaultPolicyBundle = fileURLToPath(new URL("../bundle/bundle.tar.gz", import.meta.url));

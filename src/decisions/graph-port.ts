@@ -1,7 +1,7 @@
 import type { DeepFrozen } from "../model/deep-frozen.ts";
 import type { RoleRecord, StaffRecord } from "../model/graph-schemas.ts";
 import type { SliceMembership, SliceOrg, SliceUser, TreeInfo } from "../model/graph-slice.ts";
-import type { adminOperations } from "../policy/policy-data.generated.ts";
+import type { adminOperations } from "../model/policy-data.generated.ts";
 
 /**
  * What the decision service asks of the org graph: "the slice for this request, at least as new as this token".
