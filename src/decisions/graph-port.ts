@@ -41,15 +41,16 @@ export interface AdminSliceRequest {
 
 /**
  * `input.graph` of policies/README.md. The parts decisions share (built once per tree, user or role version) are
- * deep-frozen, so the memo may key them by identity: they cannot change under it.
+ * deep-frozen, so the memo may key them by identity: they cannot change under it (src/decisions/input-json.ts).
+ * A part built for one decision (orgs with a resource's path added, an administration decision's roles) is keyed
+ * by its content instead, so it need not be.
  */
 export interface GraphSliceData {
   user?: DeepFrozen<SliceUser> | null;
   staff?: StaffRecord | null;
   tree: DeepFrozen<TreeInfo> | null;
-  orgs: DeepFrozen<Readonly<Record<string, SliceOrg>>>;
+  orgs: Readonly<Record<string, SliceOrg>>;
   memberships: DeepFrozen<readonly SliceMembership[]>;
-  /** Records deep-frozen; the map too when shared (decisions), not when built for one administration decision. */
   roles: Readonly<Record<string, DeepFrozen<RoleRecord>>>;
   /** org.reparent: the moved org's subtree. */
   subtree?: { height: number; size: number };

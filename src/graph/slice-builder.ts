@@ -20,10 +20,10 @@ interface Facts {
 
 /** Adds the path of each of `ids` found in `trees` (an org of another tree too, so the policy can say cross_tree). */
 function withPaths(
-  orgs: DeepFrozen<Readonly<Record<string, SliceOrg>>>,
+  orgs: Readonly<Record<string, SliceOrg>>,
   trees: (TreeSnapshot | null)[],
   ids: string[],
-): DeepFrozen<Readonly<Record<string, SliceOrg>>> {
+): Readonly<Record<string, SliceOrg>> {
   let out: Record<string, SliceOrg> | undefined;
   for (const id of ids) {
     if (orgs[id] || out?.[id]) continue;
@@ -35,7 +35,8 @@ function withPaths(
       if (n) out[p] = n.slice;
     }
   }
-  return out ? deepFreeze(out) : orgs;
+  // A new record per decision: left unmarked, so the memo keys it by content (a mark would make every key new).
+  return out ?? orgs;
 }
 
 const NO_ORGS = deepFreeze<Readonly<Record<string, SliceOrg>>>({});

@@ -48,6 +48,14 @@ describe("decision slices (policies/README.md input contract)", () => {
       await graph.deleteMembership("BER", "carol");
     });
 
+    it("keys a repeated decision about a resource in another tree alike: its orgs are keyed by content", async () => {
+      const ask = () => graph.slice({ subject: { id: "carol", kind: "user" }, org: "DE", resourceOrgs: ["GX-OPS"] });
+      await ask();
+      const [a, b] = [await ask(), await ask()];
+      expect(Object.keys(a.graph.orgs)).toContain("GX-OPS");
+      expect(keyOf(a.graph)).toBe(keyOf(b.graph));
+    });
+
     it("hands out slices that cannot be changed at any depth, so a key can never name stale content", async () => {
       const { graph: g } = await graph.slice({ subject: { id: "carol", kind: "user" }, org: "BER" });
       const role = g.roles.requester as unknown as { checkout: string; permissions: unknown[] };
