@@ -10,7 +10,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { pino } from "pino";
 import { loadConfig } from "../src/config.ts";
-import { createOrgGraph, type OrgGraph } from "../src/store/org-graph.ts";
+import { createOrgGraph, type OrgGraph } from "../src/graph/org-graph.ts";
 import { machineLine, markdownTable, writeSection } from "./benchmarks-file.ts";
 
 const PG_URL = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";

@@ -80,7 +80,7 @@ const CATEGORIES: { name: string; test: (frames: Frames) => boolean }[] = [
   { name: "socket writes (writev syscall)", test: (s) => s[0]?.url === "" && SOCKET_WRITES.has(s[0].functionName) },
   { name: "request body JSON.parse", test: (s) => nearestOwn(s)?.functionName === "parseJson" },
   { name: "response JSON.stringify + write", test: (s) => nearestOwn(s)?.functionName === "send" && nearestOwn(s)?.url.includes("decision-fast-path.ts") === true },
-  { name: "graph slice (cache lookup, assembly)", test: (s) => ["graph-facts.ts", "graph-cache.ts", "tree-snapshot.ts", "lru.ts", "graph-token.ts", "org-graph.ts"].some((f) => nearestOwn(s)?.url.includes(f) === true) },
+  { name: "graph slice (cache lookup, assembly)", test: (s) => ["slice-builder.ts", "graph-cache.ts", "tree-snapshot.ts", "clock-cache.ts", "graph-token.ts", "org-graph.ts"].some((f) => nearestOwn(s)?.url.includes(f) === true) },
   { name: "API key check (sha256, timingSafeEqual)", test: (s) => has(s, inFile("api-keys.ts")) },
   { name: "decision id (randomUUID)", test: (s) => has(s.slice(0, 4), named("randomUUID")) },
   { name: "express (non-decision routes)", test: (s) => has(s, inFile("node_modules/express")) || has(s, inFile("node_modules/router")) },

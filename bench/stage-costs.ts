@@ -17,7 +17,7 @@ import { createMetrics } from "../src/metrics.ts";
 import { readPolicyBundle } from "../src/policy/bundle-reader.ts";
 import { entrypoints } from "../src/policy/entrypoints.ts";
 import { PolicyEngine } from "../src/policy/policy-engine.ts";
-import { createOrgGraph } from "../src/store/org-graph.ts";
+import { createOrgGraph } from "../src/graph/org-graph.ts";
 
 export interface StageJob {
   databaseUrl: string;
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const offLog = new DecisionLog(pino({ level: "silent" }), []);
   const onLog = new DecisionLog(pino({ level: "info", base: { log: "decision" } }, pino.destination({ dest: "/dev/null", sync: false })), []);
   const service = new DecisionService(engine, graph, config, offLog, metrics);
-  const memoEngine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger: quiet, memoMaxBytes: config.DECISION_MEMO_MAX_BYTES });
+  const memoEngine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger: quiet, memoMaxChars: config.DECISION_MEMO_MAX_CHARS });
   const memoService = new DecisionService(memoEngine, graph, config, offLog, metrics);
   const logged = new DecisionService(engine, graph, config, onLog, metrics);
   const keys = new ApiKeys(new Map([["bench-check-key", new Set(["check" as const])]]));

@@ -1,6 +1,6 @@
 /**
  * Loads a generated dataset into its own PostgreSQL database through the store's import path
- * (`importDocument` of src/store/org-graph.ts: the same validation, set-based upserts and triggers as
+ * (`importDocument` of src/graph/org-graph.ts: the same validation, set-based upserts and triggers as
  * POST /v1/import), in chunks of whole trees, plus a host `orders` table. A database already holding the same
  * dataset (generator and loader source, seed, size and store migrations) is reused.
  */
@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import pg from "pg";
 import { pino } from "pino";
 import { loadConfig } from "../src/config.ts";
-import { createOrgGraph, type OrgGraph } from "../src/store/org-graph.ts";
+import { createOrgGraph, type OrgGraph } from "../src/graph/org-graph.ts";
 import { GENERATOR_VERSION, type Dataset, type GenMembership, type SizeName } from "./data-generator.ts";
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";

@@ -1,7 +1,7 @@
 // Writes the files derived from the policy pack, so that every list has one source (run by `npm run policy:build`;
 // CI fails when a committed copy differs):
 //   levels  policies/b2b/templates/levels/data.json   the templates' {code: level} index, from templates/data.json
-//   ts      src/policy/policy-data.generated.ts       admin operations, org statuses, limit periods, store-setting
+//   ts      src/model/policy-data.generated.ts        admin operations, org statuses, limit periods, store-setting
 //                                                     defaults, from catalog/data.json
 //           src/policy/entrypoints.generated.ts       the entrypoints compiled into bundle/bundle.tar.gz, from its
 //                                                     manifest (the `entrypoint: true` annotations opa build read)
@@ -47,7 +47,7 @@ function ts() {
     .map(([k, v]) => `  ${k}: ${JSON.stringify(v)},\n`)
     .join("");
   write(
-    "src/policy/policy-data.generated.ts",
+    "src/model/policy-data.generated.ts",
     `${header("policies/b2b/catalog/data.json")}
 /** The administration operations \`b2b/admin/decision\` knows (catalog \`adminOperations\`). */
 export const adminOperations = ${list([...catalog.adminOperations].sort())};

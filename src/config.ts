@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { AuthzError } from "./errors.ts";
-import { orgStatuses, storeSettingDefaults } from "./policy/policy-data.generated.ts";
+import { orgStatuses, storeSettingDefaults } from "./model/policy-data.generated.ts";
 
 /** The project's own compiled policies, used when POLICY_BUNDLE is unset. */
 export const defaultPolicyBundle = fileURLToPath(new URL("../bundle/bundle.tar.gz", import.meta.url));
@@ -33,13 +33,16 @@ const apiKeysSchema = z
     return keys;
   });
 
+const memoBound = z.coerce.number().int().min(0);
+const DECISION_MEMO_MAX_CHARS_DEFAULT = 64 * 1024 * 1024;
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /**
  * The sidecar's configuration: read from the environment once at start-up, validated, then passed around.
  * Defaults are documented in the README (Configuration).
  */
-export const configSchema = z.object({
+const settingsSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8181),
   HOST: z.string().min(1).default("127.0.0.1"),
   DATABASE_URL: z.string().url().optional(),
@@ -63,10 +66,12 @@ export const configSchema = z.object({
   /** How long a decision waits for a graphToken (consistency.atLeast) to become visible before graph_unavailable. */
   CONSISTENCY_WAIT_MS: positiveInt(2_000),
   /**
-   * Bound of the decision memo, in characters of its keys and answers as JSON (64 MiB): the same input to the same
+   * Bound of the decision memo, in characters of its keys and answers as JSON (64 Mi): the same input to the same
    * bundle is answered without evaluating again (the policy is pure; the input carries the graph slice). 0: off.
    */
-  DECISION_MEMO_MAX_BYTES: z.coerce.number().int().min(0).default(64 * 1024 * 1024),
+  DECISION_MEMO_MAX_CHARS: memoBound.optional(),
+  /** Deprecated name of DECISION_MEMO_MAX_CHARS (it never counted bytes): honoured, with a warning at start-up. */
+  DECISION_MEMO_MAX_BYTES: memoBound.optional(),
   /** Users kept in process (their status is part of every slice). */
   CACHE_MAX_USERS: positiveInt(100_000),
   /** Connections to PostgreSQL per process (the change listener is one more, or none behind a Redis relay). */
@@ -99,7 +104,23 @@ export const configSchema = z.object({
   POLICY_WATCH_INTERVAL_MS: positiveInt(1_000),
 });
 
-export type Config = z.infer<typeof configSchema>;
+/** A setting read under an old name: start-up logs a warning naming its replacement (README, Configuration). */
+export interface DeprecatedSetting {
+  setting: string;
+  replacement: string;
+}
+
+export const configSchema = settingsSchema.transform(({ DECISION_MEMO_MAX_BYTES, DECISION_MEMO_MAX_CHARS, ...settings }) => {
+  const deprecated: DeprecatedSetting[] = [];
+  if (DECISION_MEMO_MAX_BYTES !== undefined) deprecated.push({ setting: "DECISION_MEMO_MAX_BYTES", replacement: "DECISION_MEMO_MAX_CHARS" });
+  return {
+    ...settings,
+    DECISION_MEMO_MAX_CHARS: DECISION_MEMO_MAX_CHARS ?? DECISION_MEMO_MAX_BYTES ?? DECISION_MEMO_MAX_CHARS_DEFAULT,
+    deprecated,
+  };
+});
+
+export type Config = z.output<typeof configSchema>;
 
 /** Validates the environment; a bad value throws naming the variable, and start-up stops with that message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -43,7 +43,7 @@ export function createMetrics(): Metrics {
     }),
     invalidations: new Counter({
       name: "b2b_authz_graph_invalidations_total",
-      help: "Org graph cache invalidations received, by source (postgres, redis, local).",
+      help: "Org graph cache invalidations received, by source: postgres, redis (the relay), fallback (own listener while no relay is heard), local (own writes).",
       labelNames: ["source"],
       registers: [registry],
     }),
@@ -61,11 +61,11 @@ export function registerMemoMetrics(metrics: Metrics, read: () => MemoStats | nu
       help,
       registers: [metrics.registry],
       collect() {
-        this.set(pick(read() ?? { entries: 0, bytes: 0, hits: 0, misses: 0 }));
+        this.set(pick(read() ?? { entries: 0, chars: 0, hits: 0, misses: 0 }));
       },
     });
   gauge("b2b_authz_decision_memo_entries", "Answers held by the active bundle's decision memo.", (s) => s.entries);
-  gauge("b2b_authz_decision_memo_bytes", "Characters held by the decision memo: keys and answers as JSON.", (s) => s.bytes);
+  gauge("b2b_authz_decision_memo_chars", "Characters held by the decision memo: keys and answers as JSON.", (s) => s.chars);
   gauge("b2b_authz_decision_memo_hits", "Decisions answered from the memo since the active bundle was activated.", (s) => s.hits);
   gauge("b2b_authz_decision_memo_misses", "Decisions evaluated in Wasm (memo on) since the active bundle was activated.", (s) => s.misses);
 }

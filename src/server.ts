@@ -15,7 +15,7 @@ import type { Loggers } from "./logging/logger.ts";
 import { createMetrics, registerMemoMetrics, type Metrics } from "./metrics.ts";
 import { watchPolicyBundle } from "./policy/bundle-watcher.ts";
 import { PolicyEngine } from "./policy/policy-engine.ts";
-import { createOrgGraph, type OrgGraph } from "./store/org-graph.ts";
+import { createOrgGraph, type OrgGraph } from "./graph/org-graph.ts";
 
 export interface Sidecar {
   url: string;
@@ -52,8 +52,11 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const { config, loggers } = options;
   const logger = loggers.app;
   const startedAt = new Date();
+  for (const { setting, replacement } of config.deprecated) {
+    logger.warn({ setting, replacement }, `${setting} is deprecated: set ${replacement} instead`);
+  }
   const metrics = createMetrics();
-  const engine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger, memoMaxBytes: config.DECISION_MEMO_MAX_BYTES });
+  const engine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger, memoMaxChars: config.DECISION_MEMO_MAX_CHARS });
   registerMemoMetrics(metrics, () => engine.memoStats);
   const watcher = watchPolicyBundle(engine, config.POLICY_BUNDLE, config.POLICY_WATCH_INTERVAL_MS, logger, (outcome) =>
     metrics.policyReloads.inc({ outcome: outcome.status }),

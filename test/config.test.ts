@@ -44,6 +44,21 @@ describe("loadConfig", () => {
     expect((error as AuthzError).details.map((d) => d.path)).toContain(variable);
   });
 
+  it("bounds the decision memo in characters, under DECISION_MEMO_MAX_CHARS", () => {
+    expect(loadConfig({}).DECISION_MEMO_MAX_CHARS).toBe(64 * 1024 * 1024);
+    expect(loadConfig({}).deprecated).toEqual([]);
+    expect(loadConfig({ DECISION_MEMO_MAX_CHARS: "1000" }).DECISION_MEMO_MAX_CHARS).toBe(1000);
+  });
+
+  it("still accepts the deprecated DECISION_MEMO_MAX_BYTES, and says so", () => {
+    const config = loadConfig({ DECISION_MEMO_MAX_BYTES: "1000" });
+    expect(config.DECISION_MEMO_MAX_CHARS).toBe(1000);
+    expect(config.deprecated).toEqual([{ setting: "DECISION_MEMO_MAX_BYTES", replacement: "DECISION_MEMO_MAX_CHARS" }]);
+    // The new name wins when both are set.
+    expect(loadConfig({ DECISION_MEMO_MAX_BYTES: "1000", DECISION_MEMO_MAX_CHARS: "5" }).DECISION_MEMO_MAX_CHARS).toBe(5);
+    expect(() => loadConfig({ DECISION_MEMO_MAX_BYTES: "-1" })).toThrow(/DECISION_MEMO_MAX_BYTES/);
+  });
+
   it("treats empty variables as unset", () => {
     expect(loadConfig({ REDIS_URL: "", PORT: "" }).PORT).toBe(8181);
   });

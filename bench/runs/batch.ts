@@ -30,7 +30,7 @@ export async function batchRun(ctx: Context, ours: SidecarProcess): Promise<RunR
   }
   const best = results.reduce((a, b) => (b.load.rps > a.load.rps ? b : a));
   // Every batch evaluated in Wasm: the cost of batches that never repeat.
-  const memoOff = await startOurSidecar(ctx, "batch-memo-off", { env: { DECISION_MEMO_MAX_BYTES: "0" } });
+  const memoOff = await startOurSidecar(ctx, "batch-memo-off", { env: { DECISION_MEMO_MAX_CHARS: "0" } });
   try {
     ctx.log(`batch: ${best.connections} connection(s), decision memo off`);
     results.push({ memo: "off", connections: best.connections, load: await measure(memoOff, best.connections) });

@@ -39,7 +39,7 @@ export async function ordersQueryRun(ctx: Context, ours: SidecarProcess): Promis
     results.push({ memo: "on", connections, load: await measure(ours, connections) });
   }
   // The same query evaluated in Wasm every time: a scope asked for the first time since its tree last changed.
-  const memoOff = await startOurSidecar(ctx, "orders-memo-off", { env: { DECISION_MEMO_MAX_BYTES: "0" } });
+  const memoOff = await startOurSidecar(ctx, "orders-memo-off", { env: { DECISION_MEMO_MAX_CHARS: "0" } });
   try {
     ctx.log("orders query: 1 connection, decision memo off");
     results.push({ memo: "off", connections: 1, load: await measure(memoOff, 1) });

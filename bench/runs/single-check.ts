@@ -71,11 +71,11 @@ export async function singleCheckRun(ctx: Context, ours: SidecarProcess): Promis
   rows.push({ server: "b2b-authz, 1 process", load: one, rss: ours.rss(), note: "WORKERS=1, DECISION_LOG=off" });
 
   // The same process's work with every input evaluated in Wasm: what a stream of never-repeated inputs costs.
-  const memoOff = await startOurSidecar(ctx, "memo-off", { env: { DECISION_MEMO_MAX_BYTES: "0" } });
+  const memoOff = await startOurSidecar(ctx, "memo-off", { env: { DECISION_MEMO_MAX_CHARS: "0" } });
   try {
     log("single check: our sidecar, one process, decision memo off");
     const load = await ourBodies(memoOff);
-    rows.push({ server: "b2b-authz, 1 process, memo off", load, rss: memoOff.rss(), note: "WORKERS=1, DECISION_LOG=off, DECISION_MEMO_MAX_BYTES=0" });
+    rows.push({ server: "b2b-authz, 1 process, memo off", load, rss: memoOff.rss(), note: "WORKERS=1, DECISION_LOG=off, DECISION_MEMO_MAX_CHARS=0" });
   } finally {
     await memoOff.stop();
   }

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { ChangeSource } from "../model/change-feed.ts";
 
 /** The subset of prom-client counters the cache reports to (src/metrics.ts); any `inc(labels)` fits. */
 export interface CacheCounters {
@@ -21,7 +22,7 @@ export class CacheMetrics extends EventEmitter {
     postgres: { hit: 0, miss: 0 },
     path: { hit: 0, miss: 0 },
   };
-  readonly invalidations = { postgres: 0, redis: 0, local: 0 };
+  readonly invalidations = { postgres: 0, redis: 0, fallback: 0, local: 0 };
 
   constructor(private readonly counters?: CacheCounters) {
     super();
@@ -41,7 +42,7 @@ export class CacheMetrics extends EventEmitter {
     if (this.listenerCount("lookup") > 0) this.emit("lookup", tier, outcome);
   }
 
-  invalidation(source: "postgres" | "redis" | "local"): void {
+  invalidation(source: ChangeSource): void {
     this.invalidations[source]++;
     this.counters?.invalidations.inc({ source });
     if (this.listenerCount("invalidation") > 0) this.emit("invalidation", source);

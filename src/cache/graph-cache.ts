@@ -1,13 +1,14 @@
 import type { Logger } from "pino";
 import { AuthzError } from "../errors.ts";
-import type { FactLoader, TreeVersion, Versioned } from "../store/fact-loader.ts";
-import type { RoleRecord, StaffRecord, UserRecord } from "../store/graph-schemas.ts";
-import { decodeToken, encodeToken, type GraphVersions } from "../store/graph-token.ts";
+import type { FactSource, TreeVersion, Versioned } from "../model/fact-source.ts";
+import type { RoleRecord, StaffRecord, UserRecord } from "../model/graph-schemas.ts";
+import { decodeToken, encodeToken, type GraphVersions } from "../model/graph-token.ts";
 import type { CacheMetrics } from "./cache-metrics.ts";
-import type { ChangeSink, ChangeSource } from "./change-feed.ts";
-import { Lru } from "./lru.ts";
+import type { ChangeSink, ChangeSource } from "../model/change-feed.ts";
+import { ClockCache } from "./clock-cache.ts";
 import type { RedisTier } from "./redis-tier.ts";
-import { TreeSnapshot, type TreeData } from "./tree-snapshot.ts";
+import type { TreeData } from "../model/tree-data.ts";
+import { TreeSnapshot } from "./tree-snapshot.ts";
 
 export interface GraphCacheOptions {
   maxTrees: number;
@@ -51,15 +52,15 @@ const SINGLE_FLIGHT_WAIT_MS = 250;
  * last time the feed (or a load) confirmed it current.
  */
 export class GraphCache implements ChangeSink {
-  private readonly trees: Lru<string, TreeSnapshot>;
+  private readonly trees: ClockCache<string, TreeSnapshot>;
   private readonly orgIndex = new Map<string, TreeSnapshot>();
   /** Orgs PostgreSQL did not know, and when: spares it repeated lookups of unknown ids. */
   private readonly unknownOrgs = new Map<string, number>();
-  private readonly users: Lru<string, CachedUser>;
+  private readonly users: ClockCache<string, CachedUser>;
   private roles: CachedSet<RoleRecord> | undefined;
   private staff: CachedSet<StaffRecord> | undefined;
   /** Newest version heard per key, so a load that raced a change is not cached as current. */
-  private readonly heard = new Lru<string, number>(100_000);
+  private readonly heard = new ClockCache<string, number>(100_000);
   /** Loads in flight by what they load ('t?<org>', 'u:<id>', 'roles', 'staff'), with the order they started in. */
   private readonly inflight = new Map<string, { started: number; promise: Promise<unknown> }>();
   private loadCounter = 0;
@@ -72,15 +73,15 @@ export class GraphCache implements ChangeSink {
   private readonly postgresVersions = new WeakSet<GraphVersions>();
 
   constructor(
-    private readonly loader: FactLoader,
+    private readonly loader: FactSource,
     private readonly redis: RedisTier | undefined,
     private readonly options: GraphCacheOptions,
     private readonly metrics: CacheMetrics,
     private readonly logger: Logger,
     store: string,
   ) {
-    this.trees = new Lru(options.maxTrees, (_root, snapshot) => this.unindex(snapshot));
-    this.users = new Lru(options.maxUsers);
+    this.trees = new ClockCache(options.maxTrees, (_root, snapshot) => this.unindex(snapshot));
+    this.users = new ClockCache(options.maxUsers);
     this.storeId = store;
     this.emptyTokenText = encodeToken(store, []);
   }

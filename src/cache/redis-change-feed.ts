@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { PgChangeFeed, type ChangeFeed, type ChangeSink, type FeedStatus, type PgFeedOptions } from "./change-feed.ts";
+import type { ChangeFeed, ChangeSink, FeedStatus, ListenerFactory, StoreListener } from "../model/change-feed.ts";
 import { storeNamespace } from "./redis-tier.ts";
 
 /**
@@ -22,7 +22,10 @@ import { storeNamespace } from "./redis-tier.ts";
  * share the channel, and each sidecar ignores the messages of other stores. Each store elects its own relay
  * (the lease key carries the identity).
  */
-export interface RedisFeedOptions extends PgFeedOptions {
+export interface RedisFeedOptions {
+  /** Opens a listening connection to the store: the relay's, or this sidecar's own while no relay is heard. */
+  listen: ListenerFactory;
+  heartbeatMs: number;
   redis: Redis;
   /** A dedicated connection in subscriber mode. */
   subscriber: Redis;
@@ -72,8 +75,8 @@ export class RedisChangeFeed implements ChangeFeed {
   private epoch: string | null = null;
   private fresh = 0;
   private resyncing: Promise<void> | undefined;
-  private relay: { feed: PgChangeFeed; holder: RelaySession } | undefined;
-  private fallback: PgChangeFeed | undefined;
+  private relay: { feed: StoreListener; holder: RelaySession } | undefined;
+  private fallback: StoreListener | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private lastMessageAt = Date.now();
@@ -226,7 +229,7 @@ export class RedisChangeFeed implements ChangeFeed {
       pending: new Set(),
       failed: false,
     };
-    const feed: PgChangeFeed = new PgChangeFeed(this.relaySink(holder), this.options, "postgres");
+    const feed: StoreListener = this.options.listen(this.relaySink(holder), "postgres");
     this.relay = { feed, holder };
     this.options.logger.info({ relay: this.id }, "graph change feed: relaying PostgreSQL changes to Redis");
     await feed.start();
@@ -234,7 +237,7 @@ export class RedisChangeFeed implements ChangeFeed {
   }
 
   /** Publishes the relay's freshness after each heartbeat of its listening connection. */
-  private heartbeat(feed: PgChangeFeed): void {
+  private heartbeat(feed: StoreListener): void {
     let last = 0;
     const next = () => {
       setTimeout(beat, Math.max(20, Math.floor(this.options.heartbeatMs / 2))).unref();
@@ -272,7 +275,7 @@ export class RedisChangeFeed implements ChangeFeed {
   private async startFallback(): Promise<void> {
     if (this.fallback || this.closed) return;
     this.options.logger.warn("graph change feed: no relay heard through Redis, listening to PostgreSQL directly");
-    this.fallback = new PgChangeFeed(this.sink, this.options, "local");
+    this.fallback = this.options.listen(this.sink, "fallback");
     await this.fallback.start();
   }
 

@@ -1,40 +1,7 @@
-import type { Limits } from "../store/graph-schemas.ts";
-import { encodeToken } from "../store/graph-token.ts";
-
-/**
- * One tree of the org graph as loaded at one version, in the compact form PostgreSQL produces and Redis stores:
- * orgs as tuples parents-first, memberships as tuples. `v` is the tree's version ('t:<root>') in the same snapshot.
- */
-export interface TreeData {
-  r: string;
-  v: number;
-  o: OrgTuple[];
-  m: MembershipTuple[];
-  /** Number of orgs in the tree when `o` holds only some of them (a path snapshot). */
-  s?: number;
-  /** The identity of the store it was read from, and the stamp of version `v` (migration 002). */
-  i: string;
-  x: string | null;
-}
-/** id, parent, name, status, inheritRoles, attributes, overLimit */
-export type OrgTuple = [string, string | null, string, string, boolean, Record<string, unknown>, string];
-/** user, org, roles, inheritable, limits */
-export type MembershipTuple = [string, string, string[], boolean, Limits | null];
-
-/** An org as the policy sees it (policies/README.md, the input contract). Shared, never mutated. */
-export interface SliceOrg {
-  readonly parent: string | null;
-  readonly status: string;
-  readonly inheritRoles: boolean;
-  readonly path: readonly string[];
-}
-
-export interface SliceMembership {
-  readonly org: string;
-  readonly roles: readonly string[];
-  readonly inheritable: boolean;
-  readonly limits?: Limits;
-}
+import type { SliceMembership, SliceOrg, TreeInfo } from "../model/graph-slice.ts";
+import type { TreeData } from "../model/tree-data.ts";
+import { deepFreeze, type DeepFrozen } from "../model/deep-frozen.ts";
+import { encodeToken } from "../model/graph-token.ts";
 
 export interface OrgNode {
   readonly id: string;
@@ -51,20 +18,15 @@ export interface OrgNode {
 
 /** The tree-dependent part of a slice for one (subject, acting org): memoized, since decisions repeat. */
 export interface PathSlice {
-  readonly orgs: Readonly<Record<string, SliceOrg>>;
-  readonly memberships: readonly SliceMembership[];
+  readonly orgs: DeepFrozen<Readonly<Record<string, SliceOrg>>>;
+  readonly memberships: DeepFrozen<readonly SliceMembership[]>;
   /** Role keys the memberships reference (custom ones go into the slice). */
   readonly roleKeys: readonly string[];
 }
 
-export interface TreeInfo {
-  readonly root: string;
-  readonly size: number;
-  readonly overLimit: string;
-}
 
 const SLICE_MEMO_MAX = 4096;
-const NO_MEMBERSHIPS: readonly SliceMembership[] = Object.freeze([]);
+const NO_MEMBERSHIPS: readonly SliceMembership[] = deepFreeze([]);
 
 /** A tree indexed for slicing: lookups by org and by (user, org), built once per loaded version. */
 export class TreeSnapshot {
@@ -88,9 +50,9 @@ export class TreeSnapshot {
   /** Time (ms) as of which this version is known to be the newest: its load, or the feed's last confirmation. */
   freshAt = 0;
   private readonly memo = new Map<string, PathSlice>();
-  private readonly subtreeMemo = new Map<string, Readonly<Record<string, SliceOrg>>>();
+  private readonly subtreeMemo = new Map<string, DeepFrozen<Readonly<Record<string, SliceOrg>>>>();
   private heights?: Map<string, number>;
-  private info?: TreeInfo;
+  private info?: DeepFrozen<TreeInfo>;
   private tokenText?: string;
 
   constructor(data: TreeData, bytes: number) {
@@ -102,7 +64,8 @@ export class TreeSnapshot {
     for (const [id, parent, name, status, inheritRoles, attributes, overLimit] of data.o) {
       const parentNode = parent === null ? undefined : this.nodes.get(parent);
       // Rows come parents-first; a parent missing here would mean a torn read, which one statement cannot give.
-      const path = parentNode ? Object.freeze([...parentNode.path, id]) : Object.freeze([id]);
+      // Strings only, so a shallow freeze is a deep one; slices deep-freeze (and register) what they take of it.
+      const path = Object.freeze(parentNode ? [...parentNode.path, id] : [id]);
       const slice = Object.freeze({ parent, status, inheritRoles, path });
       this.nodes.set(id, { id, name, parent, status, inheritRoles, attributes, overLimit, path, children: [], slice });
       parentNode?.children.push(id);
@@ -135,8 +98,8 @@ export class TreeSnapshot {
   }
 
   /** `graph.tree` of the input contract. */
-  get treeInfo(): TreeInfo {
-    return (this.info ??= Object.freeze({ root: this.root, size: this.size, overLimit: this.overLimit }));
+  get treeInfo(): DeepFrozen<TreeInfo> {
+    return (this.info ??= deepFreeze({ root: this.root, size: this.size, overLimit: this.overLimit }));
   }
 
   /** The graphToken of data read from this snapshot. */
@@ -169,10 +132,10 @@ export class TreeSnapshot {
         }
       }
     }
-    const slice: PathSlice = Object.freeze({
-      orgs: Object.freeze(orgs),
-      memberships: Object.freeze(memberships),
-      roleKeys: Object.freeze([...roleKeys]),
+    const slice: PathSlice = deepFreeze({
+      orgs: deepFreeze(orgs),
+      memberships: deepFreeze(memberships),
+      roleKeys: deepFreeze([...roleKeys]),
     });
     if (this.memo.size >= SLICE_MEMO_MAX) this.memo.clear();
     this.memo.set(key, slice);
@@ -180,7 +143,7 @@ export class TreeSnapshot {
   }
 
   /** The orgs on `org`'s path and below it (order scopes, org.tree), memoized per org. */
-  subtreeOrgs(org: string): Readonly<Record<string, SliceOrg>> {
+  subtreeOrgs(org: string): DeepFrozen<Readonly<Record<string, SliceOrg>>> {
     let orgs = this.subtreeMemo.get(org);
     if (!orgs) {
       const out: Record<string, SliceOrg> = {};
@@ -189,7 +152,7 @@ export class TreeSnapshot {
         if (n) out[id] = n.slice;
       }
       for (const n of this.subtree(org)) out[n.id] = n.slice;
-      orgs = Object.freeze(out);
+      orgs = deepFreeze(out);
       if (this.subtreeMemo.size >= SLICE_MEMO_MAX) this.subtreeMemo.clear();
       this.subtreeMemo.set(org, orgs);
     }

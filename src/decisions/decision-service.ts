@@ -5,10 +5,10 @@ import { AuthzError, toAuthzError, type ErrorDetail } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
 import type { AdminDecision, Decision, EntrypointName, EntrypointResult } from "../policy/entrypoints.ts";
 import { entrypoints } from "../policy/entrypoints.ts";
-import type { adminOperations } from "../policy/policy-data.generated.ts";
 import type { PolicyEngine } from "../policy/policy-engine.ts";
 import { parseOrThrow } from "../validation.ts";
 import type { DecisionLog } from "./decision-log.ts";
+import type { AdminSliceRequest, DecisionFacts, GraphSlice } from "./graph-port.ts";
 import {
   batchRequestSchema,
   checkRequestSchema,
@@ -23,38 +23,10 @@ import {
 } from "./decision-schemas.ts";
 import { policyInput } from "./input-json.ts";
 import { filterToPredicate, filterToSql, orderFilter } from "./order-filter.ts";
-import type { TreeLimitJudge } from "../store/graph-repository.ts";
+import type { TreeLimitJudge } from "../model/tree-limits.ts";
 import { policyTreeLimits } from "./tree-limits.ts";
 
-/** What the decision service asks of the org graph store (src/store): the slice of one tree for one request. */
-export interface SliceRequest {
-  subject: Subject;
-  org: string;
-  resourceOrgs?: string[];
-  subtree?: boolean;
-  atLeast?: string;
-}
-
-export interface GraphSlice {
-  graph: unknown;
-  graphToken: string;
-}
-
-/** The facts of an administration decision (policies/README.md, Admin decisions). */
-export interface AdminSliceRequest {
-  actor: Subject;
-  operation: AdminOperation;
-  org?: string | undefined;
-  change?: unknown;
-}
-
-/** The operations `b2b/admin/decision` knows: the policy catalog's list (generated). */
-export type AdminOperation = (typeof adminOperations)[number];
-
-export interface DecisionFacts {
-  slice(request: SliceRequest): Promise<GraphSlice>;
-  adminSlice(request: AdminSliceRequest): Promise<GraphSlice>;
-}
+export type { AdminOperation } from "./graph-port.ts";
 
 export type StoreSettings = Pick<Config, "MAX_TREE_DEPTH" | "MAX_TREE_ORGS" | "BUYER_ORG_STATUS" | "BUYER_ORG_ROLE">;
 

@@ -1,23 +1,21 @@
 /**
- * The policy input as JSON text, built from pieces: the frozen parts of a graph slice (a tree's orgs, a subject's
- * memberships, shared by every decision on them until the tree changes) are serialized once and reused, so a warm
- * decision does not re-serialize the org graph. The text is exactly JSON.stringify of the same input.
+ * The policy input as JSON text, built from pieces: the deep-frozen parts of a graph slice (a tree's orgs, a
+ * subject's memberships, shared by every decision on them until the tree changes) are serialized once and reused, so
+ * a warm decision does not re-serialize the org graph. The text is exactly JSON.stringify of the same input.
  *
- * Its memo key names those frozen parts by identity instead of by text: a frozen part never changes, and a changed
- * tree gives new parts, so the key determines the text without writing it (policy-engine.ts, DecisionMemo).
+ * Its memo key names those parts by identity instead of by text: a part `deepFreeze` made cannot change at any
+ * depth, and a changed tree, user or role set gives new parts, so the key determines the text without writing it
+ * (policy-engine.ts, DecisionMemo). Anything else, frozen only at the top or not at all, is keyed by its content.
  */
+import { isDeepFrozen } from "../model/deep-frozen.ts";
 import type { PolicyInput } from "../policy/policy-engine.ts";
 
 const serialized = new WeakMap<object, string>();
 const identities = new WeakMap<object, number>();
 let nextIdentity = 1;
 
-function isFrozenObject(value: unknown): value is object {
-  return value !== null && typeof value === "object" && Object.isFrozen(value);
-}
-
 function jsonOf(value: unknown): string | undefined {
-  if (!isFrozenObject(value)) return JSON.stringify(value);
+  if (!isDeepFrozen(value)) return JSON.stringify(value);
   let text = serialized.get(value);
   if (text === undefined) {
     text = JSON.stringify(value);
@@ -26,15 +24,15 @@ function jsonOf(value: unknown): string | undefined {
   return text;
 }
 
-/** `#<n>` for a frozen part (never JSON text, which cannot start with "#"), its JSON otherwise. */
+/** `#<n>` for a deep-frozen part (never JSON text, which cannot start with "#"), its JSON otherwise. */
 function keyOf(value: unknown): string | undefined {
-  if (!isFrozenObject(value)) return JSON.stringify(value);
+  if (!isDeepFrozen(value)) return JSON.stringify(value);
   let id = identities.get(value);
   if (id === undefined) identities.set(value, (id = nextIdentity++));
   return `#${id}`;
 }
 
-/** `{...request, "settings": <settings>, "graph": <graph>}` with the graph's frozen members taken from the cache. */
+/** `{...request, "settings": <settings>, "graph": <graph>}` with the graph's deep-frozen members taken from the cache. */
 export function policyInputJson(request: Record<string, unknown>, settingsJson: string, graph: unknown): string {
   return joinInput(JSON.stringify(request), settingsJson, graph);
 }

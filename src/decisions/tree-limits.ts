@@ -1,6 +1,6 @@
 import type { Config } from "../config.ts";
 import type { PolicyEngine } from "../policy/policy-engine.ts";
-import type { TreeLimitJudge } from "../store/graph-repository.ts";
+import type { TreeLimitJudge } from "../model/tree-limits.ts";
 
 /**
  * The policy's judgement of tree shapes (b2b/trees/limits) with the store's configured limits, for the store to call

@@ -19,8 +19,8 @@ import {
   type RoleRecord,
   type TreeNode,
   type UserRecord,
-} from "../store/graph-schemas.ts";
-import type { TreeLimitJudge } from "../store/graph-repository.ts";
+} from "../model/graph-schemas.ts";
+import type { TreeLimitJudge } from "../model/tree-limits.ts";
 import { catalogFromBundleData, isPlatform, mapPlatformExport, platforms, withSourcePaths } from "../importers/index.ts";
 import { parseOrThrow, text } from "../validation.ts";
 import { defineRoute, type Route, type RouteContext } from "./route.ts";
@@ -77,7 +77,7 @@ const membershipPath = { id: graphId, userId: graphId };
 
 const actorHeaderDoc = [{ name: "X-Actor", description: "user:<id> or staff:<id>: who acts; the policy decides", required: true }];
 
-// What the management calls answer (the store's records, src/store/graph-schemas.ts).
+// What the management calls answer (the store's records, src/model/graph-schemas.ts).
 const written = { graphToken: z.string() };
 const orgRecordSchema = z.object({
   id: z.string(),

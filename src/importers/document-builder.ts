@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { membershipInputSchema, orgInputSchema, roleSchema, userInputSchema } from "../store/graph-schemas.ts";
+import type { membershipInputSchema, orgInputSchema, roleSchema, userInputSchema } from "../model/graph-schemas.ts";
 import type { Findings } from "./report.ts";
 
 type Org = z.input<typeof orgInputSchema>;

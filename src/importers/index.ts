@@ -1,5 +1,5 @@
 import { AuthzError } from "../errors.ts";
-import { importDocumentSchema, type ImportDocument } from "../store/graph-schemas.ts";
+import { importDocumentSchema, type ImportDocument } from "../model/graph-schemas.ts";
 import { bigcommerce } from "./bigcommerce.ts";
 import { permissionCatalogSchema, type PermissionCatalog } from "./catalog.ts";
 import { commercetools } from "./commercetools.ts";
@@ -26,7 +26,7 @@ export function isPlatform(value: unknown): value is Platform {
 
 export interface MappedExport {
   platform: Platform;
-  /** Our import document (src/store/graph-schemas.ts), ready for the import. */
+  /** Our import document (src/model/graph-schemas.ts), ready for the import. */
   document: ImportDocument;
   counts: Record<"roles" | "orgs" | "users" | "memberships", number>;
   /** Platform fields with no place in our model, and records left out, each naming where. */

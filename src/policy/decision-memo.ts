@@ -4,15 +4,15 @@
  * randomness or I/O builtins: policies.capabilities.json), and the input holds every fact a decision reads (the
  * graph slice at its versions included), so the same input gets the same answer until the bundle changes, and a
  * new bundle starts with a new memo. Bounded by the characters of its keys and of its answers as JSON; entries not
- * used lately go first (the second-chance Lru: a hit writes nothing to the map, so the caller's fresh key string
+ * used lately go first (the second-chance ClockCache: a hit writes nothing to the map, so the caller's fresh key string
  * never lands in it). Answers are frozen because every caller shares them.
  */
-import { Lru } from "../cache/lru.ts";
+import { ClockCache } from "../cache/clock-cache.ts";
 
 export interface MemoStats {
   entries: number;
   /** Characters held: keys plus answers as JSON. */
-  bytes: number;
+  chars: number;
   hits: number;
   misses: number;
 }
@@ -24,21 +24,21 @@ interface Entry {
 }
 
 export class DecisionMemo {
-  private readonly entries: Lru<string, Entry>;
+  private readonly entries: ClockCache<string, Entry>;
   private hitCount = 0;
   private missCount = 0;
 
-  /** `maxBytes` 0 turns the memo off. An entry over a sixteenth of it is never kept, so one request cannot flush it. */
-  constructor(private readonly maxBytes: number) {
-    this.entries = new Lru<string, Entry>(maxBytes, undefined, (entry) => entry.size);
+  /** `maxChars` 0 turns the memo off. An entry over a sixteenth of it is never kept, so one request cannot flush it. */
+  constructor(private readonly maxChars: number) {
+    this.entries = new ClockCache<string, Entry>(maxChars, undefined, (entry) => entry.size);
   }
 
   get enabled(): boolean {
-    return this.maxBytes > 0;
+    return this.maxChars > 0;
   }
 
   get stats(): MemoStats {
-    return { entries: this.entries.size, bytes: this.entries.weight, hits: this.hitCount, misses: this.missCount };
+    return { entries: this.entries.size, chars: this.entries.weight, hits: this.hitCount, misses: this.missCount };
   }
 
   get(key: string): unknown {
@@ -54,7 +54,7 @@ export class DecisionMemo {
   set(key: string, value: unknown): void {
     if (this.entries.peek(key) !== undefined) return;
     const size = key.length + (JSON.stringify(value)?.length ?? 0);
-    if (size > this.maxBytes / 16) return;
+    if (size > this.maxChars / 16) return;
     this.entries.set(key, { value: deepFreeze(value), size });
   }
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ErrorCode } from "../errors.ts";
 import type { EntrypointPath } from "./entrypoints.generated.ts";
-import { adminErrorClasses } from "./policy-data.generated.ts";
+import { adminErrorClasses } from "../model/policy-data.generated.ts";
 
 /**
  * The compiled entrypoints and the shape of what each returns. The engine checks every result against these

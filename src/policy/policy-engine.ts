@@ -23,7 +23,7 @@ interface ActivePolicy {
 export interface EngineOptions {
   logger?: Logger | undefined;
   /** Bound of the decision memo in characters of keys and answers; 0 (the default) evaluates every call. */
-  memoMaxBytes?: number | undefined;
+  memoMaxChars?: number | undefined;
 }
 
 /** A policy input for the memo: a key that determines the input, and the input's JSON text on demand. */
@@ -58,11 +58,11 @@ const INITIAL_MEMORY_PAGES = 64;
 export class PolicyEngine {
   private active: ActivePolicy | null = null;
   private readonly logger: Logger | undefined;
-  private readonly memoMaxBytes: number;
+  private readonly memoMaxChars: number;
 
   constructor(options: EngineOptions = {}) {
     this.logger = options.logger;
-    this.memoMaxBytes = options.memoMaxBytes ?? 0;
+    this.memoMaxChars = options.memoMaxChars ?? 0;
   }
 
   /** Loads the bundle at `source` and activates it; throws when it cannot be loaded or fails its self-check. */
@@ -111,7 +111,7 @@ export class PolicyEngine {
       if (this.active && bundle.digest === this.active.digest && bundle.source === this.active.source) {
         return { status: "unchanged", revision: bundle.revision, digest: bundle.digest };
       }
-      const candidate = await instantiate(bundle, new DecisionMemo(this.memoMaxBytes));
+      const candidate = await instantiate(bundle, new DecisionMemo(this.memoMaxChars));
       selfCheck(candidate);
       this.active = candidate;
       this.logger?.info({ revision: candidate.revision, digest: candidate.digest, source, previousRevision }, "policy activated");

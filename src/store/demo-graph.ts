@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { ImportDocument } from "./graph-schemas.ts";
+import type { ImportDocument } from "../model/graph-schemas.ts";
 
 /**
  * The embedded store's demo: one document showing every feature of the model, and a host-side `orders` table so

@@ -1,20 +1,9 @@
 import type pg from "pg";
-import type { TreeData } from "../cache/tree-snapshot.ts";
-import type { RoleRecord, StaffRecord, UserRecord } from "./graph-schemas.ts";
+import type { FactSource, LoadedPaths, LoadedTree, TreeVersion, Versioned } from "../model/fact-source.ts";
+import type { RoleRecord, StaffRecord, UserRecord } from "../model/graph-schemas.ts";
+import type { TreeData } from "../model/tree-data.ts";
 import { STORE_ID_SQL } from "./store-identity.ts";
-
-/** A tree as PostgreSQL serialized it: the text goes to Redis unchanged, the parsed form to the snapshot. */
-export interface LoadedTree {
-  text: string;
-  data: TreeData;
-}
-
-export interface Versioned<T> {
-  version: number;
-  /** The random stamp of that version (migration 002): '' for a key never bumped. */
-  stamp: string;
-  value: T;
-}
+import { toStoreError } from "./transactions.ts";
 
 // One statement per load, so the tree, its memberships and its version come from one MVCC snapshot.
 // json_agg orders orgs parents-first (by depth) so the snapshot can build paths in one pass. Memberships are
@@ -86,12 +75,6 @@ with recursive up (start, id, parent, n) as (
 )
 select start, id as root from up where parent is null`;
 
-/** A path snapshot, and the user it was read for (absent for staff) in the same MVCC snapshot. */
-export interface LoadedPaths {
-  tree: LoadedTree;
-  user?: Versioned<UserRecord | null>;
-}
-
 interface UserRow {
   user_version: string;
   user_stamp: string | null;
@@ -106,7 +89,7 @@ function userFromRow(row: UserRow): Versioned<UserRecord | null> {
 }
 
 /** Reads the facts decisions need from PostgreSQL, each in one round trip. */
-export class FactLoader {
+export class FactLoader implements FactSource {
   /**
    * `prepared`: name the two tree statements, so each connection plans them once (their planning costs about
    * as much as a path read's execution). Off for the embedded store, whose socket shares one session among the
@@ -225,6 +208,39 @@ export class FactLoader {
   }
 
   /**
+   * The versions PostgreSQL holds now of the trees holding `orgs`, of `users`, roles and staff (0: never bumped),
+   * read fresh for an administration decision, in one round trip. Failures are store errors: no cache is in between.
+   */
+  async currentVersions(orgs: readonly string[], users: readonly string[]): Promise<Map<string, number>> {
+    try {
+      const { rows } = await this.pool.query<{ key: string; version: string }>(
+        `select k as key, coalesce(g.version, 0) as version
+           from (select 't:' || b2b_tree_root(o) as k from unnest($1::text[]) o
+                 union select 'u:' || u from unnest($2::text[]) u
+                 union select 'roles' union select 'staff') keys
+           left join graph_versions g on g.key = keys.k
+          where k is not null`,
+        [orgs, users],
+      );
+      return new Map(rows.map((r) => [r.key, Number(r.version)]));
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  /** The orgs of all of `userId`'s memberships, store-wide and read fresh, in one query. */
+  async orgsOfUser(userId: string): Promise<string[]> {
+    try {
+      const { rows } = await this.pool.query<{ org_id: string }>("select org_id from memberships where user_id = $1 order by org_id", [
+        userId,
+      ]);
+      return rows.map((r) => r.org_id);
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  /**
    * The current version and stamp of the tree holding `org` (null: no such org), with the store's identity: what
    * a value found in Redis must match before it may serve. One primary-key probe per level.
    */
@@ -241,15 +257,6 @@ export class FactLoader {
     if (!row?.root) return null;
     return { store: row.store, key: `t:${row.root}`, version: Number(row.version), stamp: row.stamp ?? "" };
   }
-}
-
-/** Which version of a tree PostgreSQL holds now. */
-export interface TreeVersion {
-  store: string;
-  key: string;
-  version: number;
-  /** Random per bump (migration 002): '' for a tree never bumped. */
-  stamp: string;
 }
 
 interface RoleRow {

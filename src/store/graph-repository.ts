@@ -14,9 +14,9 @@ import {
   type StaffRecord,
   type TreeNode,
   type UserRecord,
-} from "./graph-schemas.ts";
+} from "../model/graph-schemas.ts";
 import { roleFromRow } from "./fact-loader.ts";
-import { encodeToken } from "./graph-token.ts";
+import { encodeToken } from "../model/graph-token.ts";
 import {
   findOrg,
   MEMBERSHIP_COLUMNS,
@@ -28,31 +28,13 @@ import {
 } from "./org-queries.ts";
 import { inTransaction, lockTrees, lockTreesOf, toStoreError } from "./transactions.ts";
 import { writtenVersions } from "./store-identity.ts";
+import type { TreeLimitReason, TreeShape } from "../model/tree-limits.ts";
 
 export interface TreeLimits {
   maxDepth: number;
   maxOrgs: number;
 }
 
-/** The shape of one tree as a write would leave it: what the tree limits are judged on. */
-export interface TreeShape {
-  root: string;
-  /** Orgs in the tree. */
-  size: number;
-  /** Levels of the tree (1: the root alone). */
-  height: number;
-  /** An org at the deepest level. */
-  deepest: string;
-}
-
-/** A refusal by a tree limit, in the policy's terms (b2b.trees: `depth_limit`, `size_limit`). */
-export interface TreeLimitReason {
-  code: string;
-  message: string;
-}
-
-/** Judges tree shapes against the limits: the policy's `b2b/trees/limits` entrypoint; `[]` when every tree holds. */
-export type TreeLimitJudge = (trees: TreeShape[]) => readonly TreeLimitReason[];
 
 /**
  * The store's own re-check of the tree limits, under its tree locks, for what concurrency can change after the

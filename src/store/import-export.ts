@@ -1,9 +1,10 @@
 import type pg from "pg";
 import { AuthzError, type ErrorDetail } from "../errors.ts";
 import { invalidRequest } from "../validation.ts";
-import { importDocumentSchema, type ImportDocument } from "./graph-schemas.ts";
-import { encodeToken } from "./graph-token.ts";
-import type { OnWritten, TreeLimitJudge, TreeLimits, TreeShape, Written } from "./graph-repository.ts";
+import { importDocumentSchema, type ImportDocument } from "../model/graph-schemas.ts";
+import { encodeToken } from "../model/graph-token.ts";
+import type { TreeLimitJudge, TreeShape } from "../model/tree-limits.ts";
+import type { OnWritten, TreeLimits, Written } from "./graph-repository.ts";
 import { notFound, reasonDetails, recheckTreeLimits } from "./graph-repository.ts";
 import { MEMBERSHIP_COLUMNS, membershipFromRow, orgFromRow, subtreeRows, type MembershipRow } from "./org-queries.ts";
 import { inTransaction, lockTrees, lockTreesOf, toStoreError } from "./transactions.ts";

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { Limits, MembershipRecord, OrgRecord } from "./graph-schemas.ts";
+import type { Limits, MembershipRecord, OrgRecord } from "../model/graph-schemas.ts";
 
 /** SQL reads shared by the repository and import/export: one org, subtrees, memberships. */
 

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OrgGraph } from "../../src/store/org-graph.ts";
+import type { OrgGraph } from "../../src/graph/org-graph.ts";
 import { clearRedisPrefix, dropDatabase, eventually, freshDatabase, openGraph, REDIS_URL, smallDocument, uniquePrefix } from "../store/graph-test-support.ts";
 
 const membershipsOf = async (graph: OrgGraph, user: string, org: string, atLeast?: string) =>

@@ -1,6 +1,6 @@
 import { createServer, Socket, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OrgGraph } from "../../src/store/org-graph.ts";
+import type { OrgGraph } from "../../src/graph/org-graph.ts";
 import { dropDatabase, eventually, freshDatabase, futureToken, openGraph, PG_ADMIN_URL, smallDocument } from "../store/graph-test-support.ts";
 
 /**

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OrgGraph } from "../../src/store/org-graph.ts";
+import type { OrgGraph } from "../../src/graph/org-graph.ts";
 import { dropDatabase, eventually, freshDatabase, openGraph, smallDocument } from "../store/graph-test-support.ts";
 
 /** A private redis-server on its own port, so stopping it never disturbs the machine's shared Redis. */
@@ -77,6 +77,10 @@ describe("Redis restart: slower, never wrong", () => {
     expect((await b.slice({ subject: { id: "alice" }, org: "US", atLeast: graphToken })).graph.memberships).toHaveLength(2);
     await a.deleteMembership("GLOBEX", "carol");
     await eventually(async () => (await orgsOf(b, "carol", "GX-OPS")).length === 0, "b hears via its own LISTEN");
+    // Heard by b's own listener: counted as the fallback's, not as "local" (this process's own writes: b wrote none).
+    const heard = (await b.status()).cache.invalidations;
+    expect(heard).toMatchObject({ fallback: expect.any(Number), local: 0 });
+    expect(heard.fallback).toBeGreaterThan(0);
   });
 
   it("goes back to the relay when Redis returns", async () => {

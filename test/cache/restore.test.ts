@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OrgGraph } from "../../src/store/org-graph.ts";
+import type { OrgGraph } from "../../src/graph/org-graph.ts";
 import {
   adminQuery,
   clearRedisPrefix,

@@ -5,7 +5,7 @@ import { createLoggers } from "../../src/logging/logger.ts";
 import { startSidecar, type Sidecar } from "../../src/server.ts";
 import { eventually, testConfig } from "../store/graph-test-support.ts";
 import { ask, Load, recovered, Timeline, type LoadOptions, type Member } from "./fault-load.ts";
-import { LISTENER_APPLICATION_NAME } from "../../src/cache/change-feed.ts";
+import { LISTENER_APPLICATION_NAME } from "../../src/store/change-listener.ts";
 import { backendPids, PrivatePostgres, PrivateRedis } from "./private-servers.ts";
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { policyInput, policyInputJson } from "../../src/decisions/input-json.ts";
+import { deepFreeze } from "../../src/model/deep-frozen.ts";
 
 describe("policyInputJson", () => {
   const orgs = Object.freeze({ ACME: Object.freeze({ parent: null, status: "active", inheritRoles: true, path: ["ACME"] }) });
@@ -31,8 +32,9 @@ describe("policyInputJson", () => {
 });
 
 describe("policyInput (memo key and text)", () => {
-  const orgs = Object.freeze({ ACME: Object.freeze({ parent: null, status: "active", inheritRoles: true, path: Object.freeze(["ACME"]) }) });
-  const memberships = Object.freeze([Object.freeze({ org: "ACME", roles: Object.freeze(["org_admin"]), inheritable: true })]);
+  // Parts as the cache makes them (src/model/deep-frozen.ts): only these are keyed by identity.
+  const orgs = deepFreeze({ ACME: { parent: null, status: "active", inheritRoles: true, path: ["ACME"] } });
+  const memberships = deepFreeze([{ org: "ACME", roles: ["org_admin"], inheritable: true }]);
   const request = { subject: { id: "alice", kind: "user" }, org: "ACME", action: "order.view" };
 
   it("writes the same text as policyInputJson, only when asked", () => {
@@ -40,12 +42,21 @@ describe("policyInput (memo key and text)", () => {
     expect(policyInput(request, "{}", graph).json()).toBe(policyInputJson(request, "{}", graph));
   });
 
+  it("keys a part frozen only at the top by its content: a nested change gives a new key", () => {
+    const key = (graph: Record<string, unknown>) => policyInput(request, "{}", graph).key;
+    const roles = Object.freeze({ requester: { checkout: "approval" } });
+    const before = key({ orgs, memberships, roles });
+    roles.requester.checkout = "direct";
+    expect(key({ orgs, memberships, roles })).not.toBe(before);
+    expect(JSON.parse(policyInput(request, "{}", { roles }).json()).graph.roles.requester.checkout).toBe("direct");
+  });
+
   it("keys the same request on the same frozen parts alike, and apart on anything else", () => {
     const key = (req: Record<string, unknown>, graph: Record<string, unknown>, settings = "{}") => policyInput(req, settings, graph).key;
     const base = key(request, { orgs, memberships, roles: {} });
     expect(key({ ...request }, { orgs, memberships, roles: {} })).toBe(base);
     // A new tree version gives new frozen parts, even with the same content: a new key.
-    const reloaded = Object.freeze({ ACME: orgs.ACME });
+    const reloaded = deepFreeze({ ACME: orgs.ACME });
     expect(key(request, { orgs: reloaded, memberships, roles: {} })).not.toBe(base);
     // Parts that are not frozen are keyed by their content.
     expect(key(request, { orgs, memberships, roles: { r: 1 } })).not.toBe(base);

@@ -39,6 +39,8 @@ beforeAll(async () => {
       POLICY_BUNDLE: bundleDir,
       POLICY_WATCH_INTERVAL_MS: "100",
       DECISION_LOG_MASK: "resource.attributes.total,subject.id",
+      // The deprecated name of DECISION_MEMO_MAX_CHARS: still honoured, with a warning at start-up.
+      DECISION_MEMO_MAX_BYTES: "0",
     },
     capture,
   );
@@ -56,6 +58,17 @@ const carolOrder = {
   action: "order.place",
   resource: { type: "order", org: "ACME-DE", buyer: "carol", attributes: { total: 300 } },
 };
+
+describe("start-up", () => {
+  it("warns about a deprecated setting name, and honours it under its new name", async () => {
+    const warning = lines.find((l) => l.setting === "DECISION_MEMO_MAX_BYTES");
+    expect(warning).toMatchObject({ level: 40, replacement: "DECISION_MEMO_MAX_CHARS" });
+    expect(String(warning?.msg)).toContain("deprecated");
+    // "0" turned the memo off (the default is on): repeated decisions are neither hits nor misses of it.
+    for (let i = 0; i < 3; i++) await t.call("POST", "/v1/check", { key: CHECK_KEY, body: carolOrder });
+    expect(t.sidecar.engine.memoStats).toMatchObject({ hits: 0, misses: 0 });
+  });
+});
 
 describe("decision log", () => {
   it("writes one OPA-shaped event per decision, with masking, on the decision logger", async () => {

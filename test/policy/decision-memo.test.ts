@@ -15,7 +15,7 @@ describe("DecisionMemo", () => {
     memo.set("a", answer);
     expect(memo.get("a")).toBe(answer);
     expect(Object.isFrozen(answer.reasons[0])).toBe(true);
-    expect(memo.stats).toEqual({ entries: 1, bytes: 1 + JSON.stringify(answer).length, hits: 1, misses: 1 });
+    expect(memo.stats).toEqual({ entries: 1, chars: 1 + JSON.stringify(answer).length, hits: 1, misses: 1 });
   });
 
   it("stays within its bound (keys and answers as JSON) by dropping the least recently used first", () => {
@@ -23,10 +23,10 @@ describe("DecisionMemo", () => {
     const memo = new DecisionMemo(176);
     const key = (c: string) => c.repeat(10);
     for (const c of "abcdefghijklmnop") memo.set(key(c), 1);
-    expect(memo.stats).toMatchObject({ entries: 16, bytes: 176 });
+    expect(memo.stats).toMatchObject({ entries: 16, chars: 176 });
     expect(memo.get(key("a"))).toBe(1);
     memo.set(key("q"), 2);
-    expect(memo.stats).toMatchObject({ entries: 16, bytes: 176 });
+    expect(memo.stats).toMatchObject({ entries: 16, chars: 176 });
     expect(memo.get(key("b"))).toBeUndefined();
     expect(memo.get(key("a"))).toBe(1);
     expect(memo.get(key("q"))).toBe(2);
@@ -54,7 +54,7 @@ describe("PolicyEngine with a decision memo", () => {
   });
 
   it("answers the same input to another entrypoint from that entrypoint, not from the memo", async () => {
-    const engine = await PolicyEngine.start(defaultPolicyBundle, { memoMaxBytes: 1024 * 1024 });
+    const engine = await PolicyEngine.start(defaultPolicyBundle, { memoMaxChars: 1024 * 1024 });
     const check = engine.evaluateJson("check", input);
     const permissions = engine.evaluateJson("permissions", input);
     expect(check).toMatchObject({ decision: "deny", allow: false });
@@ -63,7 +63,7 @@ describe("PolicyEngine with a decision memo", () => {
   });
 
   it("starts an empty memo with every activated bundle", async () => {
-    const engine = await PolicyEngine.start(defaultPolicyBundle, { memoMaxBytes: 1024 * 1024 });
+    const engine = await PolicyEngine.start(defaultPolicyBundle, { memoMaxChars: 1024 * 1024 });
     engine.evaluateJson("check", input);
     engine.evaluateJson("check", input);
     expect(engine.memoStats).toMatchObject({ entries: 1, hits: 1 });
@@ -74,7 +74,7 @@ describe("PolicyEngine with a decision memo", () => {
       await writeFile(join(dir, "data.json"), JSON.stringify(bundle.data));
       await writeFile(join(dir, ".manifest"), JSON.stringify({ revision: "memo-rev", roots: ["b2b"] }));
       expect(await engine.reload(dir)).toMatchObject({ status: "activated", revision: "memo-rev" });
-      expect(engine.memoStats).toEqual({ entries: 0, bytes: 0, hits: 0, misses: 0 });
+      expect(engine.memoStats).toEqual({ entries: 0, chars: 0, hits: 0, misses: 0 });
       engine.evaluateJson("check", input);
       expect(engine.memoStats).toMatchObject({ entries: 1, hits: 0, misses: 1 });
     } finally {
@@ -86,6 +86,6 @@ describe("PolicyEngine with a decision memo", () => {
     const engine = await PolicyEngine.start(defaultPolicyBundle);
     const first = engine.evaluateJson("check", input);
     expect(engine.evaluateJson("check", input)).not.toBe(first);
-    expect(engine.memoStats).toEqual({ entries: 0, bytes: 0, hits: 0, misses: 0 });
+    expect(engine.memoStats).toEqual({ entries: 0, chars: 0, hits: 0, misses: 0 });
   });
 });

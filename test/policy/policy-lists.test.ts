@@ -5,7 +5,7 @@ import { defaultPolicyBundle } from "../../src/config.ts";
 import { entrypointPaths } from "../../src/policy/entrypoints.generated.ts";
 import { entrypoints } from "../../src/policy/entrypoints.ts";
 import { readPolicyBundle } from "../../src/policy/bundle-reader.ts";
-import { adminOperations, limitPeriods, orgStatuses, storeSettingDefaults } from "../../src/policy/policy-data.generated.ts";
+import { adminOperations, limitPeriods, orgStatuses, storeSettingDefaults } from "../../src/model/policy-data.generated.ts";
 
 /** The TypeScript lists generated from the policy pack say what the pack and the committed bundle say. */
 const catalog = JSON.parse(readFileSync(new URL("../../policies/b2b/catalog/data.json", import.meta.url), "utf8")) as {

@@ -29,7 +29,7 @@ let engine: PolicyEngine;
 let memoized: PolicyEngine;
 beforeAll(async () => {
   engine = await PolicyEngine.start(defaultPolicyBundle);
-  memoized = await PolicyEngine.start(defaultPolicyBundle, { memoMaxBytes: 1024 * 1024 });
+  memoized = await PolicyEngine.start(defaultPolicyBundle, { memoMaxChars: 1024 * 1024 });
 });
 
 describe("scenario table", () => {

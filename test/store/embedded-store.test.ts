@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OrgGraph } from "../../src/store/org-graph.ts";
+import type { OrgGraph } from "../../src/graph/org-graph.ts";
 import { eventually, openGraph } from "./graph-test-support.ts";
 
 /** No DATABASE_URL: PostgreSQL in the process (PGlite behind pglite-socket), with the demo graph. */

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoDocument } from "../../src/store/demo-graph.ts";
-import type { OrgGraph } from "../../src/store/org-graph.ts";
+import type { OrgGraph } from "../../src/graph/org-graph.ts";
 import { policyTreeLimits } from "../../src/decisions/tree-limits.ts";
 import { PolicyEngine } from "../../src/policy/policy-engine.ts";
 import { dropDatabase, freshDatabase, openGraph, smallDocument, testConfig } from "./graph-test-support.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OrgGraph } from "../../src/store/org-graph.ts";
+import type { OrgGraph } from "../../src/graph/org-graph.ts";
 import { dropDatabase, freshDatabase, openGraph, smallDocument } from "./graph-test-support.ts";
 
 describe("import with prune", () => {

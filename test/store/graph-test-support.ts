@@ -4,8 +4,8 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { pino } from "pino";
 import { loadConfig, type Config } from "../../src/config.ts";
-import { createOrgGraph, type OrgGraph } from "../../src/store/org-graph.ts";
-import { encodeToken } from "../../src/store/graph-token.ts";
+import { createOrgGraph, type OrgGraph } from "../../src/graph/org-graph.ts";
+import { encodeToken } from "../../src/model/graph-token.ts";
 
 /**
  * Integration support: every suite gets its own database on the machine's PostgreSQL (dropped and created anew)

@@ -1,11 +1,11 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { orgStatuses } from "../../src/policy/policy-data.generated.ts";
+import { orgStatuses } from "../../src/model/policy-data.generated.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { dropDatabase, freshDatabase } from "./graph-test-support.ts";
 
 /**
- * The org statuses come from the policy catalog (src/policy/policy-data.generated.ts); the schema's check
+ * The org statuses come from the policy catalog (src/model/policy-data.generated.ts); the schema's check
  * constraint keeps its own copy in SQL, so it must name exactly the same statuses.
  */
 describe("org statuses in PostgreSQL", () => {

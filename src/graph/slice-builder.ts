@@ -1,52 +1,12 @@
-import type pg from "pg";
 import type { GraphCache } from "../cache/graph-cache.ts";
-import type { SliceMembership, SliceOrg, TreeInfo, TreeSnapshot } from "../cache/tree-snapshot.ts";
-import type { RoleRecord, StaffRecord, UserRecord } from "./graph-schemas.ts";
-import type { GraphVersions } from "./graph-token.ts";
-import { toStoreError } from "./transactions.ts";
+import type { TreeSnapshot } from "../cache/tree-snapshot.ts";
+import type { AdminSliceRequest, DecisionFacts, GraphSlice, GraphSliceData, SliceRequest, SubjectRef } from "../decisions/graph-port.ts";
 import { toAuthzError } from "../errors.ts";
-
-export interface SubjectRef {
-  id: string;
-  kind?: "user" | "staff";
-}
-
-export interface SliceRequest {
-  subject: SubjectRef;
-  org: string;
-  resourceOrgs?: string[];
-  subtree?: boolean;
-  atLeast?: string;
-}
-
-export interface AdminSliceRequest {
-  actor: SubjectRef;
-  operation: string;
-  org?: string | undefined;
-  change?: unknown;
-  atLeast?: string;
-}
-
-export interface SliceUser {
-  readonly id: string;
-  readonly status: string;
-}
-
-/** `input.graph` of policies/README.md. Shared parts are frozen: read, never modify. */
-export interface GraphSliceData {
-  user?: SliceUser | null;
-  staff?: StaffRecord | null;
-  tree: TreeInfo | null;
-  orgs: Readonly<Record<string, SliceOrg>>;
-  memberships: readonly SliceMembership[];
-  roles: Readonly<Record<string, RoleRecord>>;
-  /** org.reparent: the moved org's subtree. */
-  subtree?: { height: number; size: number };
-  /** org.reparent: the new parent's tree (null when the org becomes top-level). */
-  targetTree?: { root: string; size: number } | null;
-  /** membership.* and user.*: the target user, membership or orgs. */
-  target?: { user: SliceUser | null; membership?: SliceMembership | null; orgs?: string[] };
-}
+import { deepFreeze, type DeepFrozen } from "../model/deep-frozen.ts";
+import type { RoleRecord, StaffRecord, UserRecord } from "../model/graph-schemas.ts";
+import type { SliceMembership, SliceOrg, SliceUser } from "../model/graph-slice.ts";
+import type { GraphVersions } from "../model/graph-token.ts";
+import type { FactLoader } from "../store/fact-loader.ts";
 
 /** What one slice is built from. */
 interface Facts {
@@ -75,30 +35,29 @@ function withPaths(
       if (n) out[p] = n.slice;
     }
   }
+  // A new record per decision: left unmarked, so the memo keys it by content (a mark would make every key new).
   return out ?? orgs;
 }
 
-export interface GraphSlice {
-  graph: GraphSliceData;
-  graphToken: string;
-}
-
-const NO_ORGS: Readonly<Record<string, SliceOrg>> = Object.freeze({});
-const NO_MEMBERSHIPS: readonly SliceMembership[] = Object.freeze([]);
-const NO_ROLES: Readonly<Record<string, RoleRecord>> = Object.freeze({});
+const NO_ORGS = deepFreeze<Readonly<Record<string, SliceOrg>>>({});
+const NO_MEMBERSHIPS = deepFreeze<readonly SliceMembership[]>([]);
+const NO_ROLES = deepFreeze<Readonly<Record<string, DeepFrozen<RoleRecord>>>>({});
 
 /**
  * Builds the graph slice of each decision from the cache: decisions (`slice`) read snapshots as they are
  * (warm: no I/O), administration decisions (`adminSlice`) first ask PostgreSQL for the tree's current version,
- * since they guard writes.
+ * since they guard writes. Assembly only: the cache holds the facts, the store's queries read what it cannot.
  */
-export class GraphFacts {
-  private readonly sliceUsers = new WeakMap<UserRecord, SliceUser>();
-  private readonly roleObjects = new WeakMap<readonly string[], { from: Map<string, RoleRecord>; roles: Record<string, RoleRecord> }>();
+export class SliceBuilder implements DecisionFacts {
+  private readonly sliceUsers = new WeakMap<UserRecord, DeepFrozen<SliceUser>>();
+  private readonly roleObjects = new WeakMap<
+    readonly string[],
+    { from: Map<string, RoleRecord>; roles: DeepFrozen<Readonly<Record<string, DeepFrozen<RoleRecord>>>> }
+  >();
 
   constructor(
     private readonly cache: GraphCache,
-    private readonly pool: pg.Pool,
+    private readonly store: Pick<FactLoader, "currentVersions" | "orgsOfUser">,
   ) {}
 
   /** Warm (every fact in memory): builds synchronously and returns a settled promise; else loads first. */
@@ -191,25 +150,26 @@ export class GraphFacts {
     return { graph, graphToken: tree.token };
   }
 
-  private sliceUser(user: UserRecord | null): SliceUser | null {
+  private sliceUser(user: UserRecord | null): DeepFrozen<SliceUser> | null {
     if (!user) return null;
     let s = this.sliceUsers.get(user);
-    if (!s) this.sliceUsers.set(user, (s = Object.freeze({ id: user.id, status: user.status })));
+    if (!s) this.sliceUsers.set(user, (s = deepFreeze({ id: user.id, status: user.status })));
     return s;
   }
 
   /** The custom roles among `keys` (built-in templates come from the policy bundle). */
-  private customRoles(keys: readonly string[], custom: Map<string, RoleRecord>): Record<string, RoleRecord> {
+  private customRoles(keys: readonly string[], custom: Map<string, RoleRecord>): DeepFrozen<Readonly<Record<string, DeepFrozen<RoleRecord>>>> {
     const memo = this.roleObjects.get(keys);
     if (memo && memo.from === custom) return memo.roles;
-    const roles: Record<string, RoleRecord> = {};
+    const roles: Record<string, DeepFrozen<RoleRecord>> = {};
     for (const k of keys) {
       const r = custom.get(k);
-      if (r) roles[k] = r;
+      if (r) roles[k] = deepFreeze(r);
     }
-    Object.freeze(roles);
-    this.roleObjects.set(keys, { from: custom, roles });
-    return roles;
+    // The role records are the cache's own: frozen, so no reader of a slice can change what the next one reads.
+    const frozen = deepFreeze<Readonly<Record<string, DeepFrozen<RoleRecord>>>>(roles);
+    this.roleObjects.set(keys, { from: custom, roles: frozen });
+    return frozen;
   }
 
   // ---- administration ----
@@ -264,7 +224,7 @@ export class GraphFacts {
         // another tree must reach the policy (it is never in the actor's scope there; only acting-tree paths are sent).
         const [user, orgs] = await Promise.all([
           this.cache.user(userId, token).then((u) => this.sliceUser(u)),
-          this.orgsOfUser(userId),
+          this.store.orgsOfUser(userId),
         ]);
         if (tree) graph.orgs = withPaths(graph.orgs, [tree], orgs);
         graph.target = { user, orgs };
@@ -275,10 +235,11 @@ export class GraphFacts {
     }
     if (roleKeys.size > 0) {
       const custom = await this.cache.roleSet(token);
-      const roles: Record<string, RoleRecord> = {};
+      // Built for this decision only, so keyed by content (input-json.ts); the records in it are the cache's, frozen.
+      const roles: Record<string, DeepFrozen<RoleRecord>> = {};
       for (const k of roleKeys) {
         const r = custom.get(k);
-        if (r) roles[k] = r;
+        if (r) roles[k] = deepFreeze(r);
       }
       graph.roles = roles;
     }
@@ -295,34 +256,8 @@ export class GraphFacts {
     const users = [request.actor.kind === "staff" ? undefined : request.actor.id, change.user, change.id].filter(
       (u): u is string => typeof u === "string",
     );
-    try {
-      const { rows } = await this.pool.query<{ key: string; version: string }>(
-        `select k as key, coalesce(g.version, 0) as version
-           from (select 't:' || b2b_tree_root(o) as k from unnest($1::text[]) o
-                 union select 'u:' || u from unnest($2::text[]) u
-                 union select 'roles' union select 'staff') keys
-           left join graph_versions g on g.key = keys.k
-          where k is not null`,
-        [orgs, users],
-      );
-      const versions = new Map<string, number>(given ?? []);
-      for (const r of rows) versions.set(r.key, Math.max(Number(r.version), versions.get(r.key) ?? 0));
-      return this.cache.readFromPostgres(versions);
-    } catch (error) {
-      throw toStoreError(error);
-    }
-  }
-
-  /** The orgs of all of `userId`'s memberships, store-wide and read fresh, in one query. */
-  private async orgsOfUser(userId: string): Promise<string[]> {
-    try {
-      const { rows } = await this.pool.query<{ org_id: string }>(
-        "select org_id from memberships where user_id = $1 order by org_id",
-        [userId],
-      );
-      return rows.map((r) => r.org_id);
-    } catch (error) {
-      throw toStoreError(error);
-    }
+    const versions = new Map<string, number>(given ?? []);
+    for (const [key, version] of await this.store.currentVersions(orgs, users)) versions.set(key, Math.max(version, versions.get(key) ?? 0));
+    return this.cache.readFromPostgres(versions);
   }
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OrgGraph } from "../../src/store/org-graph.ts";
-import type { SliceRequest } from "../../src/decisions/decision-service.ts";
-import { dropDatabase, eventually, freshDatabase, openGraph, smallDocument } from "./graph-test-support.ts";
+import type { OrgGraph } from "../../src/graph/org-graph.ts";
+import type { SliceRequest } from "../../src/decisions/graph-port.ts";
+import { policyInput } from "../../src/decisions/input-json.ts";
+import { dropDatabase, eventually, freshDatabase, openGraph, smallDocument } from "../store/graph-test-support.ts";
 
 describe("decision slices (policies/README.md input contract)", () => {
   let url: string;
@@ -29,6 +30,50 @@ describe("decision slices (policies/README.md input contract)", () => {
     expect(Object.keys(g.roles)).toEqual(["requester"]);
     expect(g.roles.requester?.checkout).toBe("approval");
     expect(graphToken).toMatch(/^g2\./);
+  });
+
+  describe("memo keys of real slices (src/decisions/input-json.ts)", () => {
+    const request = { subject: { id: "carol", kind: "user" }, org: "BER", action: "order.place" };
+    const keyOf = (g: unknown) => policyInput(request, "{}", g).key;
+
+    it("keys a repeated decision alike, and a changed tree apart", async () => {
+      const first = await graph.slice({ subject: { id: "carol", kind: "user" }, org: "BER" });
+      const again = await graph.slice({ subject: { id: "carol", kind: "user" }, org: "BER" });
+      expect(keyOf(again.graph)).toBe(keyOf((await graph.slice({ subject: { id: "carol", kind: "user" }, org: "BER" })).graph));
+      const { graphToken } = await graph.putMembership("BER", "carol", { roles: ["viewer"] });
+      const changed = await graph.slice({ subject: { id: "carol", kind: "user" }, org: "BER", atLeast: graphToken });
+      expect(changed.graph.memberships.map((m) => m.org)).toContain("BER");
+      expect(keyOf(changed.graph)).not.toBe(keyOf(first.graph));
+      expect(keyOf(changed.graph)).not.toBe(keyOf(again.graph));
+      await graph.deleteMembership("BER", "carol");
+    });
+
+    it("keys a repeated decision about a resource in another tree alike: its orgs are keyed by content", async () => {
+      const ask = () => graph.slice({ subject: { id: "carol", kind: "user" }, org: "DE", resourceOrgs: ["GX-OPS"] });
+      await ask();
+      const [a, b] = [await ask(), await ask()];
+      expect(Object.keys(a.graph.orgs)).toContain("GX-OPS");
+      expect(keyOf(a.graph)).toBe(keyOf(b.graph));
+    });
+
+    it("hands out slices that cannot be changed at any depth, so a key can never name stale content", async () => {
+      const { graph: g } = await graph.slice({ subject: { id: "carol", kind: "user" }, org: "BER" });
+      const role = g.roles.requester as unknown as { checkout: string; permissions: unknown[] };
+      expect(() => {
+        role.checkout = "direct";
+      }).toThrow(TypeError);
+      expect(() => role.permissions.push({ code: "order.place", level: 3 })).toThrow(TypeError);
+      const membership = g.memberships[0] as unknown as { limits: { maxOrderTotal: number }; roles: string[] };
+      expect(() => {
+        membership.limits.maxOrderTotal = 1_000_000;
+      }).toThrow(TypeError);
+      expect(() => membership.roles.push("org_admin")).toThrow(TypeError);
+      expect(() => (g.orgs.BER!.path as string[]).push("X")).toThrow(TypeError);
+      expect(() => {
+        (g.user as { status: string }).status = "active";
+      }).toThrow(TypeError);
+      expect(g.roles.requester?.checkout).toBe("approval");
+    });
   });
 
   it("gives a user in two trees only the acting tree's memberships", async () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { limitPeriods, orgStatuses } from "../policy/policy-data.generated.ts";
+import { limitPeriods, orgStatuses } from "./policy-data.generated.ts";
 import { key, text } from "../validation.ts";
 
 /**

@@ -10,7 +10,7 @@ interface Slot<V> {
   used: boolean;
 }
 
-export class Lru<K, V> {
+export class ClockCache<K, V> {
   private readonly entries = new Map<K, Slot<V>>();
   private total = 0;
 

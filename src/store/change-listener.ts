@@ -1,35 +1,12 @@
 import pg from "pg";
 import type { Logger } from "pino";
-import { STORE_ID_SQL } from "../store/store-identity.ts";
+import type { ChangeSink, ChangeSource, FeedStatus, StoreListener } from "../model/change-feed.ts";
+import { STORE_ID_SQL } from "./store-identity.ts";
 
 /** The channel the triggers of migration 001 notify, with payload '<key> <version>'. */
 export const GRAPH_CHANNEL = "b2b_authz_graph";
 /** The `application_name` of the listening connection, as pg_stat_activity shows it. */
 export const LISTENER_APPLICATION_NAME = "b2b-authz graph listener";
-
-/** What a change feed tells the cache. */
-export interface ChangeSink {
-  /** A key ('t:<root>', 'u:<id>', 'roles', 'staff', 'all') reached `version`. */
-  change(key: string, version: number, source: ChangeSource): void;
-  /** Changes may have been missed (new connection, new relay): re-check everything cached. */
-  resync(): Promise<void>;
-}
-
-export type ChangeSource = "postgres" | "redis" | "local";
-
-export interface FeedStatus {
-  mode: "postgres" | "redis" | "redis+postgres";
-  connected: boolean;
-  /** Every change committed before this time (ms since epoch) has been delivered. */
-  freshAsOf: number;
-  relay?: boolean;
-}
-
-export interface ChangeFeed {
-  freshAsOf(): number;
-  status(): FeedStatus;
-  close(): Promise<void>;
-}
 
 export function parsePayload(payload: string | undefined): [string, number] | null {
   if (!payload) return null;
@@ -70,7 +47,7 @@ export interface PgFeedOptions {
  * is what `freshAsOf` reports. On a lost connection it reconnects, LISTENs again and asks the sink to resync
  * before reporting fresh again, so nothing committed while it was away is missed.
  */
-export class PgChangeFeed implements ChangeFeed {
+export class PgChangeFeed implements StoreListener {
   private client: pg.Client | undefined;
   private fresh = 0;
   private connected = false;
