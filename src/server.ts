@@ -12,7 +12,7 @@ import { apiRoutes } from "./http/api-routes.ts";
 import { expressRoutes } from "./http/express-routes.ts";
 import type { Route } from "./http/route.ts";
 import type { Loggers } from "./logging/logger.ts";
-import { createMetrics, registerMemoMetrics, type Metrics } from "./metrics.ts";
+import { createMetrics, registerDecisionLogMetrics, registerMemoMetrics, type Metrics } from "./metrics.ts";
 import { watchPolicyBundle } from "./policy/bundle-watcher.ts";
 import { PolicyEngine } from "./policy/policy-engine.ts";
 import { createOrgGraph, type OrgGraph } from "./store/org-graph.ts";
@@ -55,6 +55,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const metrics = createMetrics();
   const engine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger, memoMaxBytes: config.DECISION_MEMO_MAX_BYTES });
   registerMemoMetrics(metrics, () => engine.memoStats);
+  registerDecisionLogMetrics(metrics, () => loggers.decisionSink.dropped);
   const watcher = watchPolicyBundle(engine, config.POLICY_BUNDLE, config.POLICY_WATCH_INTERVAL_MS, logger, (outcome) =>
     metrics.policyReloads.inc({ outcome: outcome.status }),
   );
@@ -93,6 +94,8 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     (closing ??= (async () => {
       watcher.stop();
       await drain.close(graceMs);
+      // Every answered decision's event reaches its destination before the process may exit.
+      await loggers.decisionSink.flush().catch((error: unknown) => logger.error({ err: error }, "decision log flush failed"));
       await graph.close();
       logger.info("b2b-authz stopped");
     })());
