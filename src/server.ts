@@ -27,7 +27,8 @@ export interface Sidecar {
   routes: readonly Route[];
   /**
    * Stops accepting, answers in-flight and further requests on open connections with `connection: close`, closes
-   * connections quiet for a second, force-closes the rest after `graceMs`, then closes the store.
+   * connections quiet for a second, force-closes the rest after `graceMs`, then writes out the decision log (every
+   * answered decision's event is in its destination) and closes the store.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -67,7 +68,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     throw error;
   }
   const keys = new ApiKeys(options.apiKeys);
-  const decisions = new DecisionService(engine, graph, config, new DecisionLog(loggers.decisions, config.DECISION_LOG_MASK), metrics);
+  const decisions = new DecisionService(engine, graph, config, new DecisionLog(loggers.decisionSink, config.DECISION_LOG_MASK), metrics);
   const routes = apiRoutes({ decisions, graph, engine, metrics, keys, startedAt, version: options.version ?? "0.0.0" });
   const app = createApp({ logger, bodyLimitBytes: BODY_LIMIT_BYTES, routes, keys, router: expressRoutes(routes, keys) });
   const onInternal = (error: Error) => logger.error({ err: error }, "request failed");
@@ -94,8 +95,8 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     (closing ??= (async () => {
       watcher.stop();
       await drain.close(graceMs);
-      // Every answered decision's event reaches its destination before the process may exit.
-      await loggers.decisionSink.flush().catch((error: unknown) => logger.error({ err: error }, "decision log flush failed"));
+      // Every answered decision's event is in its destination before the process may exit.
+      await loggers.decisionSink.close();
       await graph.close();
       logger.info("b2b-authz stopped");
     })());

@@ -1,41 +1,61 @@
-import { pino, type DestinationStream } from "pino";
+import { pino } from "pino";
 
 /** What a decision does when the buffer is full (DECISION_LOG_OVERFLOW). */
 export type DecisionLogOverflow = "block" | "drop";
 
 /**
  * Where decision events are written: off the main thread, through a bounded buffer (README, Operations: Decision
- * logs). The main thread only hands each serialized line to a pino transport (a worker thread, through a 4 MiB
- * shared ring: thread-stream); the worker writes the file, stdout or stderr.
+ * logs). The main thread only hands serialized lines to a pino transport, a worker thread fed through a 4 MiB
+ * shared ring (thread-stream); the worker writes the file, stdout or stderr (pino/file, with back-pressure from
+ * the destination: it reads no more from the ring while the destination's own buffer is full).
  *
- * - block (the default): lines are copied into the ring as they are written; when the ring is full the main
- *   thread waits for the worker (Atomics.wait), so nothing is lost and the sidecar slows to its destination.
- * - drop: lines the worker has no room for wait in a backlog of at most DROP_BACKLOG_BYTES; past it a line is
+ * - block (the default): the lines of one turn of the event loop are joined and copied into the ring at its end
+ *   (or once BATCH_CHARS have gathered); when the ring is full the main thread waits for the worker
+ *   (Atomics.wait), so nothing is lost and the sidecar slows to its destination's pace.
+ * - drop: lines the ring has no room for wait in a backlog of at most DROP_BACKLOG_CHARS; past it a line is
  *   dropped and counted, and the main thread never waits.
  */
 export interface DecisionSink {
-  readonly stream: DestinationStream;
+  /** False when events go nowhere (DECISION_LOG=off): callers need not even build one. */
+  readonly enabled: boolean;
+  /** One serialized event, ending with a newline. */
+  write(line: string): void;
   /** Events not written: dropped by a full buffer (drop mode) or by a writer that failed. */
   readonly dropped: number;
-  /** Resolves once every event written so far is in the destination. */
+  /**
+   * Resolves once every event written so far is handed to the destination's stream in the worker (whose own
+   * writes may still be in flight): for a live process. At shutdown, close.
+   */
   flush(): Promise<void>;
-  /** Flushes and stops the writer; events written afterwards are dropped. */
+  /** Resolves once every event written so far is in the destination and the writer has stopped; later events are dropped. */
   close(): Promise<void>;
 }
 
+/** Lines gathered in one turn of the event loop before they are handed to the ring anyway (block mode). */
+const BATCH_CHARS = 64 * 1024;
 /** Bound of the drop mode's backlog beyond the ring, in characters of serialized events. */
 const DROP_BACKLOG_CHARS = 4 * 1024 * 1024;
 
 type Transport = ReturnType<typeof pino.transport>;
 
 class WorkerSink implements DecisionSink {
+  readonly enabled = true;
   dropped = 0;
-  readonly stream: DestinationStream = { write: (line: string) => this.write(line) };
-  /** Characters handed to the transport since its ring was last full and drained (drop mode). */
+  /** Block mode: this turn's lines, not yet in the ring. */
+  private batch = "";
+  private batchScheduled = false;
+  /** Drop mode: characters handed to the transport since its ring was last full and drained. */
   private backlog = 0;
   private saturated = false;
   private failed = false;
   private closed: Promise<void> | undefined;
+  private readonly writeBatch = () => {
+    this.batchScheduled = false;
+    const batch = this.batch;
+    this.batch = "";
+    // The ring is written synchronously: this waits for the worker only when the ring is full.
+    if (batch && !this.failed) this.transport.write(batch);
+  };
 
   constructor(
     private readonly transport: Transport,
@@ -52,45 +72,59 @@ class WorkerSink implements DecisionSink {
       this.saturated = false;
       this.backlog = 0;
     });
+    // A process that exits without a shutdown (process.exit, a crash) still hands this turn's lines over; the
+    // transport itself is written out on exit by pino, after this listener.
+    process.once("exit", this.writeBatch);
   }
 
-  private write(line: string): void {
+  write(line: string): void {
     if (this.failed || this.closed) {
       this.dropped++;
       return;
     }
-    if (this.overflow === "drop" && this.saturated) {
+    if (this.overflow === "block") {
+      this.batch += line;
+      if (this.batch.length >= BATCH_CHARS) this.writeBatch();
+      else if (!this.batchScheduled) {
+        this.batchScheduled = true;
+        setImmediate(this.writeBatch);
+      }
+      return;
+    }
+    if (this.saturated) {
       if (this.backlog + line.length > DROP_BACKLOG_CHARS) {
         this.dropped++;
         return;
       }
       this.backlog += line.length;
     }
-    // Block mode writes synchronously into the ring, waiting for the worker only when it is full.
     if (!this.transport.write(line)) this.saturated = true;
   }
 
   flush(): Promise<void> {
-    if (this.failed) return Promise.resolve();
+    if (this.failed || this.closed) return Promise.resolve();
+    this.writeBatch();
     return new Promise((resolve, reject) => this.transport.flush((error) => (error ? reject(error) : resolve())));
   }
 
   close(): Promise<void> {
-    this.closed ??= (async () => {
-      await this.flush();
-      if (this.failed) return;
-      await new Promise<void>((resolve) => {
-        this.transport.once("close", () => resolve());
-        this.transport.end();
-      });
-    })();
+    this.closed ??= new Promise<void>((resolve) => {
+      this.writeBatch();
+      process.off("exit", this.writeBatch);
+      if (this.failed) return resolve();
+      // The transport finishes once the worker has written every line and closed its destination.
+      this.transport.once("finish", () => resolve());
+      this.transport.once("close", () => resolve());
+      this.transport.end();
+    });
     return this.closed;
   }
 }
 
-/** A stream that takes events and writes them nowhere (DECISION_LOG=off). */
+/** Takes events and writes them nowhere (DECISION_LOG=off). */
 const nowhere: DecisionSink = {
-  stream: { write: () => undefined },
+  enabled: false,
+  write: () => undefined,
   dropped: 0,
   flush: () => Promise.resolve(),
   close: () => Promise.resolve(),
@@ -101,28 +135,27 @@ export function createDecisionSink(target: string, overflow: DecisionLogOverflow
   if (target === "off") return nowhere;
   const destination = target === "stdout" ? 1 : target === "stderr" ? 2 : target;
   // `sync` is a documented transport option (pino's docs, Transports) that its type declarations lack: the worker
-  // stream then writes each line into the ring at once and waits when the ring is full.
+  // stream then copies each write into the ring at once and waits when the ring is full.
   const options = {
     target: "pino/file",
     options: typeof destination === "string" ? { destination, mkdir: true } : { destination },
     sync: overflow === "block",
   };
-  const transport = pino.transport(options);
-  return new WorkerSink(transport, overflow, onError);
+  return new WorkerSink(pino.transport(options), overflow, onError);
 }
 
-/** A caller's own stream (tests): written in the main thread, flushed when it can be. */
-export function streamSink(stream: DestinationStream): DecisionSink {
-  const flushable = stream as DestinationStream & { flush?: (cb: (error?: Error) => void) => void };
+/** A caller's own line writer (tests): written in the main thread, flushed when it can be. */
+export function streamSink(stream: { write(line: string): unknown; flush?: (cb: (error?: Error) => void) => void }, enabled = true): DecisionSink {
   const flush = () =>
     new Promise<void>((resolve) => {
-      if (typeof flushable.flush !== "function") return resolve();
+      if (typeof stream.flush !== "function") return resolve();
       // A destination not open yet has nothing written to flush.
       try {
-        flushable.flush(() => resolve());
+        stream.flush(() => resolve());
       } catch {
         resolve();
       }
     });
-  return { stream, dropped: 0, flush, close: flush };
+  if (!enabled) return nowhere;
+  return { enabled: true, write: (line) => void stream.write(line), dropped: 0, flush, close: flush };
 }

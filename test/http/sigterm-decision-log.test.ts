@@ -54,9 +54,9 @@ function startSidecarProcess(decisionLog: string): Promise<{ url: URL; exited: P
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     proc.once("exit", (code) => reject(new Error(`the sidecar exited (${code}) before listening`)));
-    createInterface({ input: proc.stdout! }).on("line", (line) => {
-      const url = (JSON.parse(line) as { msg?: string; url?: string }).msg === "b2b-authz listening" ? JSON.parse(line).url : undefined;
-      if (typeof url === "string") resolve({ url: new URL(url), exited });
+    createInterface({ input: proc.stdout }).on("line", (line) => {
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === "b2b-authz listening" && entry.url) resolve({ url: new URL(entry.url), exited });
     });
   });
 }

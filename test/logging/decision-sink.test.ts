@@ -102,18 +102,17 @@ describe("decision log writer", () => {
   it(`${EVENTS.toLocaleString("en")} decisions give ${EVENTS.toLocaleString("en")} events in the file`, async () => {
     const file = join(dir, "all.log");
     const loggers = loggersTo(file);
-    const log = new DecisionLog(loggers.decisions, []);
+    const log = new DecisionLog(loggers.decisionSink, []);
     // In slices, yielding between them as a serving process does between requests.
     for (let written = 0; written < EVENTS; written += 10_000) {
       writeEvents(log, Math.min(10_000, EVENTS - written), written);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await loggers.decisionSink.flush();
+    await loggers.decisionSink.close();
     const { lines, ids } = await idsIn(file);
     expect(lines).toBe(EVENTS);
     expect(ids.size).toBe(EVENTS);
     expect(loggers.decisionSink.dropped).toBe(0);
-    await loggers.decisionSink.close();
   }, 240_000);
 
   it("blocks, by default, while the destination does not keep up, and loses nothing", async () => {
@@ -121,7 +120,7 @@ describe("decision log writer", () => {
     // About 16 MiB of events: far more than the buffer and the pipe hold while the reader waits.
     const count = 20_000;
     const loggers = loggersTo(slowReader("blocked", out, 1_500));
-    const log = new DecisionLog(loggers.decisions, []);
+    const log = new DecisionLog(loggers.decisionSink, []);
     writeEvents(log, count);
     await loggers.decisionSink.flush();
     expect(loggers.decisionSink.dropped).toBe(0);
@@ -134,7 +133,7 @@ describe("decision log writer", () => {
     const out = join(dir, "dropped.log");
     const count = 20_000;
     const loggers = loggersTo(slowReader("dropped", out, 1_500), "drop");
-    const log = new DecisionLog(loggers.decisions, []);
+    const log = new DecisionLog(loggers.decisionSink, []);
     writeEvents(log, count);
     const dropped = loggers.decisionSink.dropped;
     expect(dropped).toBeGreaterThan(0);
