@@ -72,9 +72,9 @@ class WorkerSink implements DecisionSink {
       this.saturated = false;
       this.backlog = 0;
     });
-    // A process that exits without a shutdown (process.exit, a crash) still hands this turn's lines over; the
-    // transport itself is written out on exit by pino, after this listener.
-    process.once("exit", this.writeBatch);
+    // A process that exits without a shutdown (process.exit, a crash) still hands this turn's lines over. pino
+    // writes the transport out on exit in a listener of its own, so this one goes first.
+    process.prependOnceListener("exit", this.writeBatch);
   }
 
   write(line: string): void {

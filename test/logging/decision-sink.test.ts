@@ -2,6 +2,7 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { createReadStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { DecisionLog } from "../../src/decisions/decision-log.ts";
@@ -114,6 +115,30 @@ describe("decision log writer", () => {
     expect(ids.size).toBe(EVENTS);
     expect(loggers.decisionSink.dropped).toBe(0);
   }, 240_000);
+
+  it("hands over every event written when the process exits without a shutdown (process.exit)", async () => {
+    const file = join(dir, "exit.log");
+    const count = 5_000;
+    // Events written in the process's last turn, then process.exit at once: no close, no flush.
+    const script = `
+      import { loadConfig } from "./src/config.ts";
+      import { DecisionLog } from "./src/decisions/decision-log.ts";
+      import { createLoggers } from "./src/logging/logger.ts";
+      const loggers = createLoggers(loadConfig({ LOG_LEVEL: "warn", DECISION_LOG: ${JSON.stringify(file)} }));
+      const log = new DecisionLog(loggers.decisionSink, []);
+      setTimeout(() => {
+        for (let i = 0; i < ${count}; i++) log.write({ decisionId: "d-" + i, path: "b2b/check/decision", input: { n: i }, result: { allow: true }, revision: null, digest: null, graphToken: null, durationNs: 1 });
+        process.exit(0);
+      }, 200);
+    `;
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const proc = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: root, stdio: "inherit" });
+    children.push(proc);
+    expect(await new Promise((resolve) => proc.once("exit", resolve))).toBe(0);
+    const { lines, ids } = await idsIn(file);
+    expect(lines).toBe(count);
+    expect(ids.size).toBe(count);
+  }, 60_000);
 
   it("blocks, by default, while the destination does not keep up, and loses nothing", async () => {
     const out = join(dir, "blocked.log");
