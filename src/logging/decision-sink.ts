@@ -20,7 +20,10 @@ export interface DecisionSink {
   readonly enabled: boolean;
   /** One serialized event, ending with a newline. */
   write(line: string): void;
-  /** Events not written: dropped by a full buffer (drop mode) or by a writer that failed. */
+  /**
+   * Events not written: dropped by a full buffer (drop mode), or given to a writer that had failed (the events in
+   * its buffer when it failed are lost with it, uncounted; the application log says it failed).
+   */
   readonly dropped: number;
   /**
    * Resolves once every event written so far is handed to the destination's stream in the worker (whose own
@@ -43,6 +46,7 @@ class WorkerSink implements DecisionSink {
   dropped = 0;
   /** Block mode: this turn's lines, not yet in the ring. */
   private batch = "";
+  private batchLines = 0;
   private batchScheduled = false;
   /** Drop mode: characters handed to the transport since its ring was last full and drained. */
   private backlog = 0;
@@ -51,10 +55,13 @@ class WorkerSink implements DecisionSink {
   private closed: Promise<void> | undefined;
   private readonly writeBatch = () => {
     this.batchScheduled = false;
-    const batch = this.batch;
+    const { batch, batchLines } = this;
     this.batch = "";
-    // The ring is written synchronously: this waits for the worker only when the ring is full.
-    if (batch && !this.failed) this.transport.write(batch);
+    this.batchLines = 0;
+    if (!batch) return;
+    // The ring is written synchronously: this waits for the worker only when the ring is full. A sync write
+    // answers false only when the writer has failed.
+    if (this.failed || !this.transport.write(batch)) this.dropped += batchLines;
   };
 
   constructor(
@@ -84,6 +91,7 @@ class WorkerSink implements DecisionSink {
     }
     if (this.overflow === "block") {
       this.batch += line;
+      this.batchLines++;
       if (this.batch.length >= BATCH_CHARS) this.writeBatch();
       else if (!this.batchScheduled) {
         this.batchScheduled = true;

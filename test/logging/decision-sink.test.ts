@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { DecisionLog } from "../../src/decisions/decision-log.ts";
+import { createDecisionSink } from "../../src/logging/decision-sink.ts";
 import { createLoggers } from "../../src/logging/logger.ts";
 import { eventually } from "../store/graph-test-support.ts";
 
@@ -138,6 +139,18 @@ describe("decision log writer", () => {
     expect(lines).toBe(count);
     expect(ids.size).toBe(count);
   }, 60_000);
+
+  it("counts the events of a writer that failed as dropped, logs the failure, and keeps the process up", async () => {
+    const failures: Error[] = [];
+    // A destination that cannot be created: a file under /dev/null, which is not a directory.
+    const sink = createDecisionSink("/dev/null/decisions.log", "block", (error) => failures.push(error));
+    const log = new DecisionLog(sink, []);
+    writeEvents(log, 10);
+    await eventually(() => failures.length > 0, "the writer's failure reported");
+    writeEvents(log, 10, 10);
+    expect(sink.dropped).toBeGreaterThanOrEqual(10);
+    await sink.close();
+  });
 
   it("blocks, by default, while the destination does not keep up, and loses nothing", async () => {
     const out = join(dir, "blocked.log");
