@@ -5,7 +5,9 @@
  * (`node --import tsx bench/stage-costs.ts <job.json>`), it prints one JSON StageCosts line.
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { pino } from "pino";
 import { loadConfig } from "../src/config.ts";
@@ -13,6 +15,7 @@ import { DecisionLog } from "../src/decisions/decision-log.ts";
 import { checkRequestSchema, ordersQueryRequestSchema, type CheckRequest } from "../src/decisions/decision-schemas.ts";
 import { DecisionService } from "../src/decisions/decision-service.ts";
 import { ApiKeys } from "../src/http/api-keys.ts";
+import { createLoggers } from "../src/logging/logger.ts";
 import { createMetrics } from "../src/metrics.ts";
 import { readPolicyBundle } from "../src/policy/bundle-reader.ts";
 import { entrypoints } from "../src/policy/entrypoints.ts";
@@ -79,8 +82,11 @@ async function main(): Promise<void> {
   const graph = await createOrgGraph(config, quiet);
   const engine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger: quiet });
   const metrics = createMetrics();
-  const offLog = new DecisionLog(pino({ level: "silent" }), []);
-  const onLog = new DecisionLog(pino({ level: "info", base: { log: "decision" } }, pino.destination({ dest: "/dev/null", sync: false })), []);
+  const offLog = new DecisionLog({ enabled: false, write: () => undefined }, []);
+  // The writer the sidecar uses (a worker thread behind a bounded ring), into a file as deployed.
+  const logDir = mkdtempSync(join(tmpdir(), "stage-costs-"));
+  const onLoggers = createLoggers({ LOG_LEVEL: "warn", DECISION_LOG: join(logDir, "decisions.log") });
+  const onLog = new DecisionLog(onLoggers.decisionSink, []);
   const service = new DecisionService(engine, graph, config, offLog, metrics);
   const memoEngine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger: quiet, memoMaxChars: config.DECISION_MEMO_MAX_CHARS });
   const memoService = new DecisionService(memoEngine, graph, config, offLog, metrics);
@@ -129,7 +135,7 @@ async function main(): Promise<void> {
     metrics.decisions.inc({ endpoint: "check", result: "allow" });
     metrics.decisionSeconds.observe({ endpoint: "check" }, 0.0002);
   });
-  step("decision log event (pino, to /dev/null)", (i) =>
+  step("decision log event (worker-thread writer, to a file)", (i) =>
     onLog.write({ decisionId: "d", path, input: requests[i], result: results[i], revision: "r", digest: "d", graphToken: "g", durationNs: 1000 }),
   );
   step("response JSON.stringify", (i) => JSON.stringify(answers[i]));
@@ -157,6 +163,8 @@ async function main(): Promise<void> {
   orderSteps.push({ step: "**DecisionService.ordersQuery end to end, decision memo on** (asked before)", us: await timeAsync(ms, 1, () => memoService.ordersQuery(ordersRequest)) });
   const serviceWithLogUs = await timeAsync(ms, n, (i) => logged.check(requests[i]!));
   await graph.close();
+  await onLoggers.decisionSink.close();
+  rmSync(logDir, { recursive: true, force: true });
   const out: StageCosts = { steps, orderSteps, serviceUs, serviceWithLogUs, memoServiceUs };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }

@@ -100,6 +100,12 @@ const settingsSchema = z.object({
     .default(1),
   /** Where decision log events go: "stdout" (with the application log), "stderr", a file path of their own, or "off". */
   DECISION_LOG: z.string().min(1).default("stdout"),
+  /**
+   * What a decision does when the decision log's bounded buffer is full because its destination does not keep up:
+   * "block" waits for the writer (no event is lost; the sidecar slows to its destination's pace), "drop" drops the
+   * event and counts it (b2b_authz_decision_log_dropped_total).
+   */
+  DECISION_LOG_OVERFLOW: z.enum(["block", "drop"]).default("block"),
   /** How often the bundle file or directory is checked for changes. */
   POLICY_WATCH_INTERVAL_MS: positiveInt(1_000),
 });

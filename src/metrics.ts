@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from "prom-client";
 import type { MemoStats } from "./policy/decision-memo.ts";
 
 /** The sidecar's Prometheus metrics, one registry per process (cluster workers each expose their own). */
@@ -14,6 +15,7 @@ export interface Metrics {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "b2b_authz_" });
+  registry.registerMetric(eventLoopDelayHistogram());
   return {
     registry,
     decisions: new Counter({
@@ -68,4 +70,72 @@ export function registerMemoMetrics(metrics: Metrics, read: () => MemoStats | nu
   gauge("b2b_authz_decision_memo_chars", "Characters held by the decision memo: keys and answers as JSON.", (s) => s.chars);
   gauge("b2b_authz_decision_memo_hits", "Decisions answered from the memo since the active bundle was activated.", (s) => s.hits);
   gauge("b2b_authz_decision_memo_misses", "Decisions evaluated in Wasm (memo on) since the active bundle was activated.", (s) => s.misses);
+}
+
+/** Exposes the decision log's drop count (read when metrics are scraped; src/logging/decision-sink.ts). */
+export function registerDecisionLogMetrics(metrics: Metrics, dropped: () => number): void {
+  new Counter({
+    name: "b2b_authz_decision_log_dropped_total",
+    help: "Decision events not written: dropped by a full decision log buffer (DECISION_LOG_OVERFLOW=drop) or a failed writer.",
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      this.inc(dropped());
+    },
+  });
+}
+
+/** The event-loop monitor's sampling interval: each sample is the time between two of its timer ticks. */
+const EVENT_LOOP_RESOLUTION_MS = 10;
+const EVENT_LOOP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+let eventLoopMonitor: IntervalHistogram | undefined;
+
+/**
+ * `b2b_authz_event_loop_delay_seconds`, a Prometheus histogram of perf_hooks.monitorEventLoopDelay since the
+ * process started: how late the monitor's 10 ms timer ran, so how long a request arriving then would have waited
+ * for the event loop. One monitor per process (the delay is the process's), read when metrics are scraped.
+ *
+ * The monitor keeps an HDR histogram and gives its counts only as percentiles; the count at or below a bucket's
+ * bound is found by bisecting over percentiles, exact to the HDR histogram's precision (about 1%).
+ */
+function eventLoopDelayHistogram(): Metric {
+  const name = "b2b_authz_event_loop_delay_seconds";
+  const help = "Event-loop delay: how late a 10 ms timer ran (perf_hooks.monitorEventLoopDelay), since the process started.";
+  if (!eventLoopMonitor) {
+    eventLoopMonitor = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
+    eventLoopMonitor.enable();
+  }
+  const monitor = eventLoopMonitor;
+  const offsetNs = EVENT_LOOP_RESOLUTION_MS * 1e6;
+  const read = () => {
+    const count = monitor.count;
+    const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
+    for (const bound of EVENT_LOOP_BUCKETS) {
+      values.push({ metricName: `${name}_bucket`, labels: { le: bound }, value: countAtMost(monitor, bound * 1e9 + offsetNs) });
+    }
+    values.push({ metricName: `${name}_bucket`, labels: { le: "+Inf" }, value: count });
+    const sumSeconds = count === 0 ? 0 : Math.max(0, ((monitor.mean - offsetNs) * count) / 1e9);
+    values.push({ metricName: `${name}_sum`, labels: {}, value: sumSeconds });
+    values.push({ metricName: `${name}_count`, labels: {}, value: count });
+    return { name, help, type: "histogram", aggregator: "sum", values };
+  };
+  // A collector of prom-client's metric shape (name, help, type, get), not one of its classes: its Histogram can
+  // only observe samples one by one, and the monitor hands over a finished distribution.
+  return { name, help, type: "histogram", aggregator: "sum", get: () => Promise.resolve(read()), reset: () => undefined } as unknown as Metric;
+}
+
+/** How many of the monitor's samples are at most `boundNs`. */
+function countAtMost(monitor: IntervalHistogram, boundNs: number): number {
+  const count = monitor.count;
+  if (count === 0 || monitor.min > boundNs) return 0;
+  if (monitor.max <= boundNs) return count;
+  // percentile(low) <= bound < percentile(high); stop once the interval is worth less than half a sample.
+  let low = 0;
+  let high = 100;
+  while (high - low > 50 / count) {
+    const mid = (low + high) / 2;
+    if (monitor.percentile(mid) <= boundNs) low = mid;
+    else high = mid;
+  }
+  return Math.round((low / 100) * count);
 }

@@ -12,7 +12,7 @@ import { apiRoutes } from "./http/api-routes.ts";
 import { expressRoutes } from "./http/express-routes.ts";
 import type { Route } from "./http/route.ts";
 import type { Loggers } from "./logging/logger.ts";
-import { createMetrics, registerMemoMetrics, type Metrics } from "./metrics.ts";
+import { createMetrics, registerDecisionLogMetrics, registerMemoMetrics, type Metrics } from "./metrics.ts";
 import { watchPolicyBundle } from "./policy/bundle-watcher.ts";
 import { PolicyEngine } from "./policy/policy-engine.ts";
 import { createOrgGraph, type OrgGraph } from "./graph/org-graph.ts";
@@ -27,7 +27,8 @@ export interface Sidecar {
   routes: readonly Route[];
   /**
    * Stops accepting, answers in-flight and further requests on open connections with `connection: close`, closes
-   * connections quiet for a second, force-closes the rest after `graceMs`, then closes the store.
+   * connections quiet for a second, force-closes the rest after `graceMs`, then writes out the decision log (every
+   * answered decision's event is in its destination) and closes the store.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -58,6 +59,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const metrics = createMetrics();
   const engine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger, memoMaxChars: config.DECISION_MEMO_MAX_CHARS });
   registerMemoMetrics(metrics, () => engine.memoStats);
+  registerDecisionLogMetrics(metrics, () => loggers.decisionSink.dropped);
   const watcher = watchPolicyBundle(engine, config.POLICY_BUNDLE, config.POLICY_WATCH_INTERVAL_MS, logger, (outcome) =>
     metrics.policyReloads.inc({ outcome: outcome.status }),
   );
@@ -69,7 +71,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     throw error;
   }
   const keys = new ApiKeys(options.apiKeys);
-  const decisions = new DecisionService(engine, graph, config, new DecisionLog(loggers.decisions, config.DECISION_LOG_MASK), metrics);
+  const decisions = new DecisionService(engine, graph, config, new DecisionLog(loggers.decisionSink, config.DECISION_LOG_MASK), metrics);
   const routes = apiRoutes({ decisions, graph, engine, metrics, keys, startedAt, version: options.version ?? "0.0.0" });
   const app = createApp({ logger, bodyLimitBytes: BODY_LIMIT_BYTES, routes, keys, router: expressRoutes(routes, keys) });
   const onInternal = (error: Error) => logger.error({ err: error }, "request failed");
@@ -96,6 +98,8 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     (closing ??= (async () => {
       watcher.stop();
       await drain.close(graceMs);
+      // Every answered decision's event is in its destination before the process may exit.
+      await loggers.decisionSink.close();
       await graph.close();
       logger.info("b2b-authz stopped");
     })());

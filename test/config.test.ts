@@ -13,6 +13,7 @@ describe("loadConfig", () => {
       MAX_TREE_ORGS: 500,
       WORKERS: 1,
       DECISION_LOG: "stdout",
+      DECISION_LOG_OVERFLOW: "block",
     });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.REDIS_URL).toBeUndefined();
@@ -32,6 +33,7 @@ describe("loadConfig", () => {
     ["MAX_TREE_DEPTH", { MAX_TREE_DEPTH: "0" }],
     ["WORKERS", { WORKERS: "many" }],
     ["LOG_LEVEL", { LOG_LEVEL: "loud" }],
+    ["DECISION_LOG_OVERFLOW", { DECISION_LOG_OVERFLOW: "spill" }],
   ])("refuses a bad %s, naming the variable", (variable, env) => {
     let error: unknown;
     try {

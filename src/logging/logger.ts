@@ -1,31 +1,38 @@
 import { pino, type DestinationStream, type Logger } from "pino";
 import type { Config } from "../config.ts";
+import { createDecisionSink, streamSink, type DecisionSink } from "./decision-sink.ts";
 
 export type { Logger };
 
 /**
- * Two loggers: the application log (requests, lifecycle, errors) and the decision log, OPA-shaped decision
- * events (`"log": "decision"`) that hosts ship to their audit pipeline on their own: on stdout with the
- * application log, on stderr, in a file of their own, or nowhere (DECISION_LOG=off).
+ * The application log (requests, lifecycle, errors), and the sink of the decision log: OPA-shaped decision
+ * events (`"log": "decision"`, src/decisions/decision-log.ts) that hosts ship to their audit pipeline on their own:
+ * on stdout with the application log, on stderr, in a file of their own, or nowhere (DECISION_LOG=off). Decision
+ * events are written by a worker thread through a bounded buffer (decision-sink.ts).
  */
 export interface Loggers {
   app: Logger;
-  decisions: Logger;
+  /** The decision events' writer: its drop count, and close for shutdown. */
+  decisionSink: DecisionSink;
 }
 
-function decisionDestination(target: string): DestinationStream {
-  if (target === "stdout") return pino.destination({ fd: 1, sync: false });
-  if (target === "off") return pino.destination({ dest: "/dev/null", sync: false });
-  if (target === "stderr") return pino.destination({ fd: 2, sync: false });
-  return pino.destination({ dest: target, mkdir: true, sync: false });
-}
-
-export function createLoggers(config: Pick<Config, "LOG_LEVEL" | "DECISION_LOG">, destination?: DestinationStream): Loggers {
+/** `destination` (tests) takes both the application log and the decision events, written in the main thread. */
+export function createLoggers(
+  config: Pick<Config, "LOG_LEVEL" | "DECISION_LOG"> & Partial<Pick<Config, "DECISION_LOG_OVERFLOW">>,
+  destination?: DestinationStream,
+): Loggers {
   const app = pino({ level: config.LOG_LEVEL, base: { service: "b2b-authz" } }, destination);
-  const decisionLevel = config.LOG_LEVEL === "silent" || config.DECISION_LOG === "off" ? "silent" : "info";
-  const decisions = pino(
-    { level: decisionLevel, base: { service: "b2b-authz", log: "decision" } },
-    destination ?? decisionDestination(config.DECISION_LOG),
-  );
-  return { app, decisions };
+  const off = config.LOG_LEVEL === "silent" || config.DECISION_LOG === "off";
+  // Opened on first use: a cluster primary, which decides nothing, starts no writer thread and opens no file.
+  let sink: DecisionSink | undefined;
+  return {
+    app,
+    get decisionSink() {
+      return (sink ??= destination
+        ? streamSink(destination, !off)
+        : createDecisionSink(off ? "off" : config.DECISION_LOG, config.DECISION_LOG_OVERFLOW ?? "block", (error) =>
+            app.error({ err: error }, "decision log writer failed; its events are counted as dropped"),
+          ));
+    },
+  };
 }

@@ -1,5 +1,4 @@
 import { Writable } from "node:stream";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DecisionLog } from "../../src/decisions/decision-log.ts";
 import { demoDocument } from "../../src/store/demo-graph.ts";
@@ -138,11 +137,7 @@ describe("decision log masking over the whole event", () => {
 describe("DecisionLog scrubbing", () => {
   function written(maskPaths: string[], event: Parameters<DecisionLog["write"]>[0]): Event {
     const lines: Event[] = [];
-    const logger = pino(
-      { level: "info" },
-      { write: (line: string) => void lines.push(JSON.parse(line) as Event) },
-    );
-    new DecisionLog(logger, maskPaths).write(event);
+    new DecisionLog({ enabled: true, write: (line) => void lines.push(JSON.parse(line) as Event) }, maskPaths).write(event);
     return lines[0]!;
   }
   const base = { decisionId: "d-1", path: "b2b/check/decision", revision: "r", digest: "x", graphToken: "g1.AAAA", durationNs: 1000 };
