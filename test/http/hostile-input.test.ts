@@ -1,23 +1,16 @@
 import { request } from "node:http";
 import { connect } from "node:net";
-import { Writable } from "node:stream";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoDocument } from "../../src/store/demo-graph.ts";
 import { eventually } from "../store/graph-test-support.ts";
-import { ADMIN_KEY, CHECK_KEY, startTestSidecar, type TestSidecar } from "./sidecar-test-support.ts";
+import { captureLogLines, ADMIN_KEY, CHECK_KEY, startTestSidecar, type TestSidecar } from "./sidecar-test-support.ts";
 
 /**
  * Bad input over real HTTP: every case answers 4xx naming the field (or the problem), never 5xx, never an allow,
  * and never reaches the Wasm or the database (README, API: "Bad input").
  */
-const lines: Record<string, unknown>[] = [];
-const capture = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-    done();
-  },
-});
+const { lines, destination: capture } = captureLogLines();
 
 let t: TestSidecar;
 const staff = "staff:ops-1";
