@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OrgGraph } from "../../src/graph/org-graph.ts";
-import { dropDatabase, eventually, feedsUp, freshDatabase, openGraph, orgsOf, smallDocument } from "../store/graph-test-support.ts";
+import { eventually, feedsUp, freshDatabase, openGraph, orgsOf, smallDocument, tearDown } from "../store/graph-test-support.ts";
 import { PrivateRedis } from "./private-servers.ts";
 
 /** A private redis-server on its own port, so stopping it never disturbs the machine's shared Redis. */
@@ -22,10 +22,8 @@ describe("Redis restart: slower, never wrong", () => {
     await feedsUp([b, a]);
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
+    await tearDown({ graphs: [a, b], databases: [databaseUrl] });
     await redis.kill();
-    await dropDatabase(databaseUrl);
   });
 
   it("relays changes through Redis while it is up", async () => {

@@ -9,9 +9,7 @@ import type { OrgGraph } from "../../src/graph/org-graph.ts";
 import {
   adminQuery,
   answersOf,
-  clearRedisPrefix,
   copyDatabase,
-  dropDatabase,
   eventually,
   feedsUp,
   freshDatabase,
@@ -20,6 +18,7 @@ import {
   orgsOf,
   REDIS_URL,
   smallDocument,
+  tearDown,
   uniquePrefix,
   withLateGraph,
 } from "../store/graph-test-support.ts";
@@ -71,10 +70,8 @@ describe("a Redis restored from an older snapshot", () => {
     await feedsUp([reader]);
   });
   afterAll(async () => {
-    await writer?.close();
-    await reader?.close();
+    await tearDown({ graphs: [writer, reader], databases: [url] });
     await redis?.kill();
-    await dropDatabase(url);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -124,10 +121,8 @@ describe("a PostgreSQL restored to an earlier state under running sidecars", () 
     await feedsUp([graph], "feed up");
   });
   afterAll(async () => {
-    await graph?.close();
-    await dropDatabase(url);
+    await tearDown({ graphs: [graph], databases: [url], redisPrefix: prefix });
     await adminQuery(`drop database if exists ${snapshot} with (force)`).catch(() => undefined);
-    await clearRedisPrefix(prefix);
   });
 
   it("drops cached versions ahead of PostgreSQL and never serves the lost history", async () => {
@@ -168,9 +163,7 @@ describe("a PostgreSQL dump restored into the live database, connections kept", 
     await feedsUp([graph], "feed up");
   });
   afterAll(async () => {
-    await graph?.close();
-    await dropDatabase(url);
-    await clearRedisPrefix(prefix);
+    await tearDown({ graphs: [graph], databases: [url], redisPrefix: prefix });
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -202,8 +195,7 @@ describe("a dump restored in place, its version numbers caught up before the nex
     await feedsUp([graph], "feed up");
   });
   afterAll(async () => {
-    await graph?.close();
-    await dropDatabase(url);
+    await tearDown({ graphs: [graph], databases: [url] });
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

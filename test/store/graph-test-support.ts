@@ -72,6 +72,17 @@ export async function clearRedisPrefix(prefix: string, url = REDIS_URL): Promise
   }
 }
 
+/** A suite's clean-up: its graphs closed (those it got to open), its databases dropped, its Redis keys deleted. */
+export async function tearDown(parts: {
+  graphs?: readonly (OrgGraph | undefined)[];
+  databases?: readonly (string | undefined)[];
+  redisPrefix?: string;
+}): Promise<void> {
+  for (const graph of parts.graphs ?? []) await graph?.close();
+  for (const url of parts.databases ?? []) if (url) await dropDatabase(url);
+  if (parts.redisPrefix) await clearRedisPrefix(parts.redisPrefix);
+}
+
 /** Polls `probe` until it returns true; for eventual effects (invalidation without a token). Not a timing assertion. */
 export async function eventually(probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
