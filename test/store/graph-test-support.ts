@@ -98,6 +98,14 @@ export async function eventually(probe: () => Promise<boolean> | boolean, what: 
   throw new Error(`never happened: ${what}${lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})` : ""}`);
 }
 
+/** A fresh database with the small document imported, and a graph (with `env`) open on it. */
+export async function smallGraph(suite: string, env: Record<string, string | undefined> = {}): Promise<{ url: string; graph: OrgGraph }> {
+  const url = await freshDatabase(suite);
+  const graph = await openGraph({ DATABASE_URL: url, ...env });
+  await graph.importDocument(smallDocument);
+  return { url, graph };
+}
+
 /** Opens a graph on `databaseUrl` only to import `document` into it, and closes it again. */
 export async function importInto(databaseUrl: string, document: unknown): Promise<void> {
   const importer = await openGraph({ DATABASE_URL: databaseUrl });
