@@ -106,6 +106,14 @@ export async function smallGraph(suite: string, env: Record<string, string | und
   return { url, graph };
 }
 
+/** A fresh database and a pool of `max` connections on it (the final drop terminates the idle ones: not an error). */
+export async function freshPool(suite: string, max: number): Promise<{ url: string; pool: pg.Pool }> {
+  const url = await freshDatabase(suite);
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on("error", () => undefined);
+  return { url, pool };
+}
+
 /** Opens a graph on `databaseUrl` only to import `document` into it, and closes it again. */
 export async function importInto(databaseUrl: string, document: unknown): Promise<void> {
   const importer = await openGraph({ DATABASE_URL: databaseUrl });
