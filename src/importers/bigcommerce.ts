@@ -62,12 +62,8 @@ export const bigcommerce: PlatformMapper<(typeof resources)[number]> = {
     // Custom roles (roleType 2; the predefined ones are the templates).
     const roles = new Map<string, "custom" | "predefined">();
     for (const record of records.roles) {
-      const parsed = roleSchema.safeParse(record.value);
-      if (!parsed.success) {
-        findings.zodIssues(record.path, parsed.error);
-        continue;
-      }
-      const role = parsed.data;
+      const role = findings.parse(record, roleSchema);
+      if (role === undefined) continue;
       if (role.roleType !== 2) {
         roles.set(role.id, "predefined");
         continue;
@@ -95,9 +91,8 @@ export const bigcommerce: PlatformMapper<(typeof resources)[number]> = {
       company.subsidiaries?.forEach((child, i) => walk(`${path}.subsidiaries[${i}]`, child, company.companyId));
     };
     for (const record of records.companies) {
-      const parsed = companySchema.safeParse(record.value);
-      if (parsed.success) walk(record.path, parsed.data, null);
-      else findings.zodIssues(record.path, parsed.error);
+      const company = findings.parse(record, companySchema);
+      if (company !== undefined) walk(record.path, company, null);
     }
     // The hierarchy repeats companies the list holds: the same company twice is one org, unless they disagree.
     const seen = new Map<string, { path: string; parent: string | null }>();
@@ -144,12 +139,8 @@ function mapUser(
   haveRoles: boolean,
   { builder, findings }: Pick<Parameters<PlatformMapper["map"]>[1], "builder" | "findings">,
 ): void {
-  const parsed = userSchema.safeParse(record.value);
-  if (!parsed.success) {
-    findings.zodIssues(record.path, parsed.error);
-    return;
-  }
-  const user = parsed.data;
+  const user = findings.parse(record, userSchema);
+  if (user === undefined) return;
   if (user.role === 3) {
     findings.note(`${record.path}.role`, "a sales rep (role 3) acts for the seller: not imported as a buyer (make them staff)");
     return;

@@ -112,12 +112,8 @@ export const commercetools: PlatformMapper<(typeof resources)[number]> = {
   map(records, { builder, findings, catalog }) {
     const roles = new Map<string, string>();
     for (const record of records["associate-roles"]) {
-      const parsed = associateRoleSchema.safeParse(record.value);
-      if (!parsed.success) {
-        findings.zodIssues(record.path, parsed.error);
-        continue;
-      }
-      const role = parsed.data;
+      const role = findings.parse(record, associateRoleSchema);
+      if (role === undefined) continue;
       const grants = new Grants(catalog);
       for (const g of baselineGrants) grants.add(g.code, g.level);
       role.permissions.forEach((permission, i) => {
@@ -137,12 +133,8 @@ export const commercetools: PlatformMapper<(typeof resources)[number]> = {
     }
 
     for (const record of records.customers) {
-      const parsed = customerSchema.safeParse(record.value);
-      if (!parsed.success) {
-        findings.zodIssues(record.path, parsed.error);
-        continue;
-      }
-      const customer = parsed.data;
+      const customer = findings.parse(record, customerSchema);
+      if (customer === undefined) continue;
       if (customer.customerGroup !== undefined) findings.note(`${record.path}.customerGroup`, "customer groups have no place in our model: not imported");
       if (customer.stores?.length) findings.note(`${record.path}.stores`, "store assignments have no place in our model: not imported");
       builder.user(record.path, { id: customer.id, ...(customer.email ? { email: customer.email } : {}) }, true);
@@ -150,9 +142,8 @@ export const commercetools: PlatformMapper<(typeof resources)[number]> = {
 
     const units: { path: string; unit: z.infer<typeof businessUnitSchema> }[] = [];
     for (const record of records["business-units"]) {
-      const parsed = businessUnitSchema.safeParse(record.value);
-      if (parsed.success) units.push({ path: record.path, unit: parsed.data });
-      else findings.zodIssues(record.path, parsed.error);
+      const unit = findings.parse(record, businessUnitSchema);
+      if (unit !== undefined) units.push({ path: record.path, unit });
     }
     const byKey = new Map(units.map((u) => [u.unit.key, u.unit]));
     for (const { path, unit } of units) {

@@ -52,9 +52,8 @@ export const elasticpath: PlatformMapper<(typeof resources)[number]> = {
   map(records, { builder, findings }) {
     const accounts: { path: string; account: z.infer<typeof accountSchema> }[] = [];
     for (const record of records.accounts) {
-      const parsed = accountSchema.safeParse(record.value);
-      if (parsed.success) accounts.push({ path: record.path, account: parsed.data });
-      else findings.zodIssues(record.path, parsed.error);
+      const account = findings.parse(record, accountSchema);
+      if (account !== undefined) accounts.push({ path: record.path, account });
     }
     const ids = new Set(accounts.map((a) => a.account.id));
     for (const { path, account } of accounts) {
@@ -76,21 +75,14 @@ export const elasticpath: PlatformMapper<(typeof resources)[number]> = {
     }
 
     for (const record of records["account-members"]) {
-      const parsed = memberSchema.safeParse(record.value);
-      if (!parsed.success) {
-        findings.zodIssues(record.path, parsed.error);
-        continue;
-      }
-      builder.user(record.path, { id: parsed.data.id, ...(parsed.data.email ? { email: parsed.data.email } : {}) }, true);
+      const member = findings.parse(record, memberSchema);
+      if (member === undefined) continue;
+      builder.user(record.path, { id: member.id, ...(member.email ? { email: member.email } : {}) }, true);
     }
 
     for (const record of records["account-memberships"]) {
-      const parsed = membershipSchema.safeParse(record.value);
-      if (!parsed.success) {
-        findings.zodIssues(record.path, parsed.error);
-        continue;
-      }
-      const m = parsed.data;
+      const m = findings.parse(record, membershipSchema);
+      if (m === undefined) continue;
       const member = m.relationships?.account_member?.data.id ?? m.account_member_id;
       const account = m.relationships?.account?.data.id ?? accountOfLink(m.links?.self);
       if (member === undefined) findings.error(`${record.path}.relationships.account_member.data.id`, "Required");

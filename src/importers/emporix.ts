@@ -66,9 +66,8 @@ export const emporix: PlatformMapper<(typeof resources)[number]> = {
   map(records, { builder, findings }) {
     const entities: { path: string; entity: z.infer<typeof legalEntitySchema> }[] = [];
     for (const record of records["legal-entities"]) {
-      const parsed = legalEntitySchema.safeParse(record.value);
-      if (parsed.success) entities.push({ path: record.path, entity: parsed.data });
-      else findings.zodIssues(record.path, parsed.error);
+      const entity = findings.parse(record, legalEntitySchema);
+      if (entity !== undefined) entities.push({ path: record.path, entity });
     }
     const ids = new Set(entities.map((e) => e.entity.id));
     for (const { path, entity } of entities) {
@@ -95,24 +94,16 @@ export const emporix: PlatformMapper<(typeof resources)[number]> = {
     }
 
     for (const record of records.customers) {
-      const parsed = customerSchema.safeParse(record.value);
-      if (!parsed.success) {
-        findings.zodIssues(record.path, parsed.error);
-        continue;
-      }
-      const c = parsed.data;
+      const c = findings.parse(record, customerSchema);
+      if (c === undefined) continue;
       builder.user(record.path, { id: c.id, ...(c.contactEmail ? { email: c.contactEmail } : {}), status: c.active === false ? "disabled" : "active" }, true);
     }
 
     // Which template each group stands for, at which legal entity.
     const groups = new Map<string, { entity: string; role: string }>();
     for (const record of records.groups) {
-      const parsed = groupSchema.safeParse(record.value);
-      if (!parsed.success) {
-        findings.zodIssues(record.path, parsed.error);
-        continue;
-      }
-      const g = parsed.data;
+      const g = findings.parse(record, groupSchema);
+      if (g === undefined) continue;
       const role = (g.code ? own(templates, g.code) : undefined) ?? (g.name?.en ? own(templates, g.name.en) : undefined);
       if (!g.b2b) {
         findings.note(record.path, "a group without b2b.legalEntityId grants nothing in a legal entity: not imported");
@@ -128,12 +119,8 @@ export const emporix: PlatformMapper<(typeof resources)[number]> = {
 
     const rolesOf = new Map<string, { roles: string[]; path: string }>();
     for (const record of records["group-users"]) {
-      const parsed = groupUserSchema.safeParse(record.value);
-      if (!parsed.success) {
-        findings.zodIssues(record.path, parsed.error);
-        continue;
-      }
-      const a = parsed.data;
+      const a = findings.parse(record, groupUserSchema);
+      if (a === undefined) continue;
       const group = groups.get(a.groupId);
       if (!group) continue; // a group the report already named, or not a legal entity's
       const key = `${a.userId}\u0000${group.entity}`;
@@ -144,12 +131,8 @@ export const emporix: PlatformMapper<(typeof resources)[number]> = {
 
     const tied = new Set<string>();
     for (const record of records["contact-assignments"]) {
-      const parsed = contactAssignmentSchema.safeParse(record.value);
-      if (!parsed.success) {
-        findings.zodIssues(record.path, parsed.error);
-        continue;
-      }
-      const a = parsed.data;
+      const a = findings.parse(record, contactAssignmentSchema);
+      if (a === undefined) continue;
       const entity = a.legalEntity.id;
       if (!ids.has(entity)) findings.error(`${record.path}.legalEntity.id`, `unknown legal entity "${entity}"`);
       const key = `${a.customer.id}\u0000${entity}`;

@@ -23,6 +23,17 @@ export class Findings {
     this.notes.push({ path, message });
   }
 
+  /**
+   * The record as `schema` reads it; undefined when it does not fit, with every issue listed as an error at the
+   * record's path (the importer goes on with the next record, so one run reports them all).
+   */
+  parse<S extends z.ZodType>(record: { path: string; value: unknown }, schema: S): z.output<S> | undefined {
+    const parsed = schema.safeParse(record.value);
+    if (parsed.success) return parsed.data;
+    this.zodIssues(record.path, parsed.error);
+    return undefined;
+  }
+
   /** Every issue of a failed zod parse, each at `where` plus the issue's own path. */
   zodIssues(where: string, error: z.ZodError): void {
     for (const issue of error.issues) this.error(joinPath(where, issue.path), issue.message);

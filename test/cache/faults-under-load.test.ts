@@ -1,8 +1,7 @@
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLoggers } from "../../src/logging/logger.ts";
-import { startSidecar, type Sidecar } from "../../src/server.ts";
-import { eventually, testConfig } from "../store/graph-test-support.ts";
+import type { Sidecar } from "../../src/server.ts";
+import { eventually } from "../store/graph-test-support.ts";
+import { faultSidecar } from "./fault-sidecar.ts";
 import { ask, Load, recovered, Timeline, type Answer, type LoadOptions, type Member, type Target, type Verdict } from "./fault-load.ts";
 import { PrivatePostgres, PrivateRedis } from "./private-servers.ts";
 
@@ -45,25 +44,8 @@ const members: Member[] = [
   { user: "outsider", initially: false },
 ];
 
-async function sidecarOn(databaseUrl: string, redisUrl: string, env: Record<string, string> = {}): Promise<Sidecar> {
-  const config = testConfig({
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: "faults:",
-    AUTHZ_API_KEYS: `${KEY}=check+admin`,
-    PORT: "0",
-    LOG_LEVEL: "silent",
-    GRAPH_MAX_STALENESS_MS: String(STALENESS_MS),
-    CONSISTENCY_WAIT_MS: "300",
-    PG_POOL_MAX: "4",
-    ...env,
-  });
-  return startSidecar({
-    config,
-    loggers: createLoggers(config, pino.destination({ dest: "/dev/null", sync: false })),
-    apiKeys: config.AUTHZ_API_KEYS ?? new Map(),
-  });
-}
+const sidecarOn = (databaseUrl: string, redisUrl: string): Promise<Sidecar> =>
+  faultSidecar({ key: KEY, stalenessMs: STALENESS_MS }, { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: "faults:" });
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -116,20 +116,26 @@ export class PrivatePostgres {
   }
 }
 
-/** A private redis-server (no persistence) that can be killed, frozen with SIGSTOP and thawed with SIGCONT. */
+/**
+ * A private redis-server that can be killed, frozen with SIGSTOP and thawed with SIGCONT. No automatic persistence;
+ * with `snapshotDir`, an explicit SAVE writes its snapshot there and every start loads it back.
+ */
 export class PrivateRedis {
   private child: ChildProcess | undefined;
 
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    private readonly snapshotDir?: string,
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}/0`;
   }
 
   async start(): Promise<void> {
-    this.child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-      stdio: "ignore",
-    });
+    const snapshot = this.snapshotDir ? ["--dir", this.snapshotDir, "--dbfilename", "dump.rdb"] : [];
+    const args = ["--port", String(this.port), "--bind", "127.0.0.1", ...snapshot, "--save", "", "--appendonly", "no"];
+    this.child = spawn("redis-server", args, { stdio: "ignore" });
     const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     probe.on("error", () => undefined);
     try {

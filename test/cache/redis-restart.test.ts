@@ -1,58 +1,29 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OrgGraph } from "../../src/graph/org-graph.ts";
-import { dropDatabase, eventually, freshDatabase, openGraph, smallDocument } from "../store/graph-test-support.ts";
+import { eventually, feedsUp, freshDatabase, openGraph, orgsOf, smallDocument, tearDown } from "../store/graph-test-support.ts";
+import { PrivateRedis } from "./private-servers.ts";
 
 /** A private redis-server on its own port, so stopping it never disturbs the machine's shared Redis. */
 const PORT = Number(process.env.TEST_PRIVATE_REDIS_PORT ?? 6390);
-const url = `redis://127.0.0.1:${PORT}/0`;
-
-async function startRedis(): Promise<ChildProcess> {
-  const child = spawn("redis-server", ["--port", String(PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  probe.on("error", () => undefined);
-  await eventually(async () => {
-    await probe.connect().catch(() => undefined);
-    return (await probe.ping().catch(() => "")) === "PONG";
-  }, "private redis-server answers");
-  probe.disconnect();
-  return child;
-}
-
-async function stopRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGKILL"); // a crash, not a graceful shutdown
-  await exited;
-}
 
 describe("Redis restart: slower, never wrong", () => {
   let databaseUrl: string;
-  let redis: ChildProcess;
+  const redis = new PrivateRedis(PORT);
   let a: OrgGraph;
   let b: OrgGraph;
 
-  const orgsOf = async (graph: OrgGraph, user: string, org: string) =>
-    (await graph.slice({ subject: { id: user }, org })).graph.memberships.map((m) => m.org);
-
   beforeAll(async () => {
     databaseUrl = await freshDatabase("redis_restart");
-    redis = await startRedis();
-    const env = { DATABASE_URL: databaseUrl, REDIS_URL: url, REDIS_KEY_PREFIX: "restart:" };
+    await redis.start();
+    const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_KEY_PREFIX: "restart:" };
     a = await openGraph(env);
     b = await openGraph(env);
     await a.importDocument(smallDocument);
-    await eventually(async () => (await b.status()).feed.freshAsOf > 0 && (await a.status()).feed.freshAsOf > 0, "feeds up");
+    await feedsUp([b, a]);
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    if (redis) await stopRedis(redis);
-    await dropDatabase(databaseUrl);
+    await tearDown({ graphs: [a, b], databases: [databaseUrl] });
+    await redis.kill();
   });
 
   it("relays changes through Redis while it is up", async () => {
@@ -64,7 +35,7 @@ describe("Redis restart: slower, never wrong", () => {
 
   it("with Redis gone, serves from memory and PostgreSQL and still hears changes", async () => {
     expect(await orgsOf(b, "alice", "US")).toEqual(["ACME"]);
-    await stopRedis(redis);
+    await redis.kill(); // a crash, not a graceful shutdown
     await eventually(async () => (await b.status()).redis.configured && (await b.status()).feed.mode === "redis+postgres", "b falls back");
     const status = await b.status();
     expect(status.redis).not.toEqual({ configured: true, state: "ready" });
@@ -84,7 +55,7 @@ describe("Redis restart: slower, never wrong", () => {
   });
 
   it("goes back to the relay when Redis returns", async () => {
-    redis = await startRedis();
+    await redis.start();
     await eventually(async () => {
       const [sa, sb] = [await a.status(), await b.status()];
       return sa.feed.mode === "redis" && sb.feed.mode === "redis" && sb.redis.configured && sb.redis.state === "ready";

@@ -1,11 +1,10 @@
 import { Redis } from "ioredis";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLoggers } from "../../src/logging/logger.ts";
-import { startSidecar, type Sidecar } from "../../src/server.ts";
-import { eventually, testConfig } from "../store/graph-test-support.ts";
+import type { Sidecar } from "../../src/server.ts";
+import { eventually } from "../store/graph-test-support.ts";
 import { ask, Load, recovered, Timeline, type LoadOptions, type Member } from "./fault-load.ts";
 import { LISTENER_APPLICATION_NAME } from "../../src/store/change-listener.ts";
+import { faultSidecar } from "./fault-sidecar.ts";
 import { backendPids, PrivatePostgres, PrivateRedis } from "./private-servers.ts";
 
 /**
@@ -36,22 +35,8 @@ const members: Member[] = [
   { user: "leaves", initially: true },
 ];
 
-async function sidecarOn(env: Record<string, string>): Promise<Sidecar> {
-  const config = testConfig({
-    AUTHZ_API_KEYS: `${KEY}=check+admin`,
-    PORT: "0",
-    LOG_LEVEL: process.env.FAULT_LOG ? "debug" : "silent",
-    GRAPH_MAX_STALENESS_MS: String(STALENESS_MS),
-    CONSISTENCY_WAIT_MS: "300",
-    PG_POOL_MAX: "4",
-    ...env,
-  });
-  return startSidecar({
-    config,
-    loggers: createLoggers(config, pino.destination({ dest: process.env.FAULT_LOG ?? "/dev/null", sync: false })),
-    apiKeys: config.AUTHZ_API_KEYS ?? new Map(),
-  });
-}
+const sidecarOn = (env: Record<string, string>): Promise<Sidecar> =>
+  faultSidecar({ key: KEY, stalenessMs: STALENESS_MS, logFile: process.env.FAULT_LOG }, env);
 
 /** The removal as a host application's own SQL: no graphToken, heard only through the change feed. */
 async function removeAsHost(postgres: PrivatePostgres, databaseUrl: string): Promise<void> {
@@ -88,19 +73,37 @@ describe("the staleness bound: a sidecar that cannot hear a removal stops allowi
     return postgres.url.replace(/\/postgres$/, `/${name}`);
   }
 
+  /** A sidecar on `env`, closed after the suite. */
+  async function started(env: Record<string, string>): Promise<Sidecar> {
+    const sidecar = await sidecarOn(env);
+    sidecars.push(sidecar);
+    return sidecar;
+  }
+
+  /** `writer` imports the document; load on `target` (its feed up) until every answer is right. */
+  async function loadOn(writer: Sidecar, target: { name: string; sidecar: Sidecar }, feedUp: string): Promise<{ timeline: Timeline; load: LoadOptions }> {
+    await writer.graph.importDocument(document);
+    const timeline = new Timeline(members);
+    const load: LoadOptions = { targets: [{ name: target.name, url: target.sidecar.url, key: KEY }], timeline, users: ["leaves", "stays"], org: "DE", concurrency: 4 };
+    await eventually(async () => (await target.sidecar.graph.status()).feed.freshAsOf > 0, feedUp);
+    await recovered(load, 5_000);
+    return { timeline, load };
+  }
+
+  /** Records the figure of `name`, then judges every answer of the loop: none wrong within the bound. */
+  function judged(name: string, loop: Load, timeline: Timeline, removedAt: number): void {
+    figures[name] = longestStaleAllow(loop, "leaves", removedAt);
+    const verdict = timeline.judge(loop.answers, STALENESS_MS);
+    expect(verdict.wrong.slice(0, 5), `wrong answers (${verdict.wrong.length} of ${verdict.answers})`).toEqual([]);
+  }
+
   it("Redis frozen (SIGSTOP): the relay goes quiet, the removal is never relayed while it lasts", async () => {
     const databaseUrl = await store("frozen_redis");
     // A lease longer than the bound: no new relay, and no fallback to PostgreSQL, before the bound has passed.
     const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_KEY_PREFIX: "stale:", REDIS_RELAY_LEASE_MS: "3000" };
-    const writer = await sidecarOn(env);
-    sidecars.push(writer);
-    const reader = await sidecarOn(env);
-    sidecars.push(reader);
-    await writer.graph.importDocument(document);
-    const timeline = new Timeline(members);
-    const load: LoadOptions = { targets: [{ name: "reader", url: reader.url, key: KEY }], timeline, users: ["leaves", "stays"], org: "DE", concurrency: 4 };
-    await eventually(async () => (await reader.graph.status()).feed.freshAsOf > 0, "reader's feed up");
-    await recovered(load, 5_000);
+    const writer = await started(env);
+    const reader = await started(env);
+    const { timeline, load } = await loadOn(writer, { name: "reader", sidecar: reader }, "reader's feed up");
 
     const loop = new Load(load);
     loop.start();
@@ -119,24 +122,16 @@ describe("the staleness bound: a sidecar that cannot hear a removal stops allowi
     } finally {
       await loop.stop();
     }
-    figures["redis frozen"] = longestStaleAllow(loop, "leaves", removed.endedAt);
-    const verdict = timeline.judge(loop.answers, STALENESS_MS);
-    expect(verdict.wrong.slice(0, 5), `wrong answers (${verdict.wrong.length} of ${verdict.answers})`).toEqual([]);
+    judged("redis frozen", loop, timeline, removed.endedAt);
     await recovered(load, 8_000);
   });
 
   it("the relay fails to publish one change: later heartbeats do not cover up the lost message", async () => {
     const databaseUrl = await store("lost_publish");
     const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_KEY_PREFIX: "lost:" };
-    const writer = await sidecarOn(env);
-    sidecars.push(writer);
-    const reader = await sidecarOn(env);
-    sidecars.push(reader);
-    await writer.graph.importDocument(document);
-    const timeline = new Timeline(members);
-    const load: LoadOptions = { targets: [{ name: "reader", url: reader.url, key: KEY }], timeline, users: ["leaves", "stays"], org: "DE", concurrency: 4 };
-    await eventually(async () => (await reader.graph.status()).feed.freshAsOf > 0, "reader's feed up");
-    await recovered(load, 5_000);
+    const writer = await started(env);
+    const reader = await started(env);
+    const { timeline, load } = await loadOn(writer, { name: "reader", sidecar: reader }, "reader's feed up");
     const admin = new Redis(redis.url);
 
     const loop = new Load(load);
@@ -156,9 +151,7 @@ describe("the staleness bound: a sidecar that cannot hear a removal stops allowi
       await loop.stop();
       admin.disconnect();
     }
-    figures["lost publish"] = longestStaleAllow(loop, "leaves", removed.endedAt);
-    const verdict = timeline.judge(loop.answers, STALENESS_MS);
-    expect(verdict.wrong.slice(0, 5), `wrong answers (${verdict.wrong.length} of ${verdict.answers})`).toEqual([]);
+    judged("lost publish", loop, timeline, removed.endedAt);
   });
 
   it("a change made while no sidecar listened: sidecars started after it never take Redis's older tree for current", async () => {
@@ -175,8 +168,7 @@ describe("the staleness bound: a sidecar that cannot hear a removal stops allowi
     // A host application's write while no sidecar is running: nobody hears it, nobody raises the pointer.
     await removeAsHost(postgres, databaseUrl);
     await pause(STALENESS_MS);
-    const second = await sidecarOn(env);
-    sidecars.push(second);
+    const second = await started(env);
     await eventually(async () => (await second.graph.status()).feed.freshAsOf > 0, "feed up");
     // The first decision reads its path from PostgreSQL; the whole tree, loaded behind it, answers the next ones.
     const answers = [];
@@ -190,13 +182,8 @@ describe("the staleness bound: a sidecar that cannot hear a removal stops allowi
 
   it("the LISTEN connection blocked (its backend frozen), without Redis: a host's own SQL is not heard", async () => {
     const databaseUrl = await store("blocked_listen");
-    const sidecar = await sidecarOn({ DATABASE_URL: databaseUrl });
-    sidecars.push(sidecar);
-    await sidecar.graph.importDocument(document);
-    const timeline = new Timeline(members);
-    const load: LoadOptions = { targets: [{ name: "sidecar", url: sidecar.url, key: KEY }], timeline, users: ["leaves", "stays"], org: "DE", concurrency: 4 };
-    await eventually(async () => (await sidecar.graph.status()).feed.freshAsOf > 0, "feed up");
-    await recovered(load, 5_000);
+    const sidecar = await started({ DATABASE_URL: databaseUrl });
+    const { timeline, load } = await loadOn(sidecar, { name: "sidecar", sidecar }, "feed up");
     const database = databaseUrl.slice(databaseUrl.lastIndexOf("/") + 1);
     const listeners = await backendPids(postgres, `datname = '${database}' and application_name = '${LISTENER_APPLICATION_NAME}'`);
     expect(listeners).toHaveLength(1);
@@ -220,9 +207,7 @@ describe("the staleness bound: a sidecar that cannot hear a removal stops allowi
     } finally {
       await loop.stop();
     }
-    figures["listen blocked"] = longestStaleAllow(loop, "leaves", removed.endedAt);
-    const verdict = timeline.judge(loop.answers, STALENESS_MS);
-    expect(verdict.wrong.slice(0, 5), `wrong answers (${verdict.wrong.length} of ${verdict.answers})`).toEqual([]);
+    judged("listen blocked", loop, timeline, removed.endedAt);
     await recovered(load, 12_000);
   });
 });

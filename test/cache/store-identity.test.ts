@@ -2,14 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OrgGraph } from "../../src/graph/org-graph.ts";
 import {
   adminQuery,
-  clearRedisPrefix,
-  dropDatabase,
+  answersOf,
+  copyDatabase,
   eventually,
+  feedsUp,
   freshDatabase,
+  importInto,
   openGraph,
+  orgsOf,
   REDIS_URL,
   smallDocument,
+  tearDown,
   uniquePrefix,
+  withLateGraph,
 } from "../store/graph-test-support.ts";
 
 /** The small document with carol's membership in DE left out: the same org ids, different facts. */
@@ -17,20 +22,6 @@ const withoutCarolInDe = {
   ...smallDocument,
   memberships: smallDocument.memberships.filter((m) => !(m.user === "carol" && m.org === "DE")),
 };
-
-/** Orgs of the subject's memberships on the path to `org`: empty means every buyer permission is denied. */
-const orgsOf = async (graph: OrgGraph, user: string, org: string, atLeast?: string) =>
-  (await graph.slice({ subject: { id: user }, org, ...(atLeast ? { atLeast } : {}) })).graph.memberships.map((m) => m.org);
-
-/** Asks several times: the first answer of a cold tree is a path read, the later ones come from the caches. */
-async function answersOf(graph: OrgGraph, user: string, org: string, times = 6): Promise<string[][]> {
-  const out: string[][] = [];
-  for (let i = 0; i < times; i++) {
-    out.push(await orgsOf(graph, user, org));
-    await new Promise((r) => setTimeout(r, 30));
-  }
-  return out;
-}
 
 describe("two stores behind one Redis and one key prefix", () => {
   const prefix = uniquePrefix("identity");
@@ -46,14 +37,10 @@ describe("two stores behind one Redis and one key prefix", () => {
     b = await openGraph({ DATABASE_URL: urlB, REDIS_URL, REDIS_KEY_PREFIX: prefix });
     await a.importDocument(smallDocument);
     await b.importDocument(withoutCarolInDe);
-    await eventually(async () => (await a.status()).feed.freshAsOf > 0 && (await b.status()).feed.freshAsOf > 0, "feeds up");
+    await feedsUp([a, b]);
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await dropDatabase(urlA);
-    await dropDatabase(urlB);
-    await clearRedisPrefix(prefix);
+    await tearDown({ graphs: [a, b], databases: [urlA, urlB], redisPrefix: prefix });
   });
 
   it("answers each store from its own facts, never from the other's cached trees", async () => {
@@ -106,13 +93,10 @@ describe("a store dropped and re-imported under a running sidecar", () => {
     await eventually(async () => (await graph.status()).feed.relay === true, "graph relays");
     subscriber = await openGraph(env);
     await graph.importDocument(smallDocument);
-    await eventually(async () => (await graph.status()).feed.freshAsOf > 0 && (await subscriber.status()).feed.freshAsOf > 0, "feeds up");
+    await feedsUp([graph, subscriber]);
   });
   afterAll(async () => {
-    await graph?.close();
-    await subscriber?.close();
-    await dropDatabase(url);
-    await clearRedisPrefix(prefix);
+    await tearDown({ graphs: [graph, subscriber], databases: [url], redisPrefix: prefix });
   });
 
   it("stops answering from the old store's facts, with and without tokens", async () => {
@@ -141,13 +125,9 @@ describe("a store dropped and re-imported under a running sidecar", () => {
     await expect(orgsOf(graph, "carol", "BER", before.graphToken)).rejects.toMatchObject({ code: "invalid_request" });
 
     // A sidecar started now shares the Redis prefix with whatever the old store left there.
-    const late = await openGraph({ DATABASE_URL: url, REDIS_URL, REDIS_KEY_PREFIX: prefix });
-    try {
-      await eventually(async () => (await late.status()).feed.freshAsOf > 0, "the late sidecar hears the feed");
+    await withLateGraph({ DATABASE_URL: url, REDIS_URL, REDIS_KEY_PREFIX: prefix }, async (late) => {
       for (const answer of await answersOf(late, "carol", "BER")) expect(answer).toEqual([]);
-    } finally {
-      await late.close();
-    }
+    });
   });
 });
 
@@ -159,24 +139,15 @@ describe("a database and its copy behind one Redis prefix", () => {
 
   beforeAll(async () => {
     url = await freshDatabase("identity_orig");
-    const importer = await openGraph({ DATABASE_URL: url });
-    await importer.importDocument(smallDocument);
-    await importer.close();
+    await importInto(url, smallDocument);
     // A copy shares the store_identity row of its original (staging made from production, a test's template).
     const name = new URL(url).pathname.slice(1);
     const copy = `${name}_copy`;
-    await eventually(async () => {
-      await adminQuery(`drop database if exists ${copy} with (force)`);
-      await adminQuery(`create database ${copy} template ${name}`);
-      return true;
-    }, "copy the database");
+    await copyDatabase(name, copy);
     copyUrl = url.replace(`/${name}`, `/${copy}`);
   });
   afterAll(async () => {
-    for (const g of graphs) await g.close();
-    await dropDatabase(url);
-    await dropDatabase(copyUrl);
-    await clearRedisPrefix(prefix);
+    await tearDown({ graphs, databases: [url, copyUrl], redisPrefix: prefix });
   });
 
   it("keeps the two apart: each hears its own changes, not the copy's relay", async () => {
@@ -187,7 +158,7 @@ describe("a database and its copy behind one Redis prefix", () => {
     const writer = await openGraph({ DATABASE_URL: url, REDIS_URL, REDIS_KEY_PREFIX: prefix });
     const reader = await openGraph({ DATABASE_URL: url, REDIS_URL, REDIS_KEY_PREFIX: prefix });
     graphs.push(writer, reader);
-    await eventually(async () => (await reader.status()).feed.freshAsOf > 0, "feed up");
+    await feedsUp([reader], "feed up");
     expect(await orgsOf(reader, "carol", "BER")).toEqual(["DE"]);
     expect(await orgsOf(onCopy, "carol", "BER")).toEqual(["DE"]);
     expect((await reader.status()).identity).not.toBe((await onCopy.status()).identity);

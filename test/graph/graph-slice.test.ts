@@ -2,20 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OrgGraph } from "../../src/graph/org-graph.ts";
 import type { SliceRequest } from "../../src/decisions/graph-port.ts";
 import { policyInput } from "../../src/decisions/input-json.ts";
-import { dropDatabase, eventually, freshDatabase, openGraph, smallDocument } from "../store/graph-test-support.ts";
+import { eventually, openGraph, smallGraph, tearDown } from "../store/graph-test-support.ts";
 
 describe("decision slices (policies/README.md input contract)", () => {
   let url: string;
   let graph: OrgGraph;
 
   beforeAll(async () => {
-    url = await freshDatabase("slice");
-    graph = await openGraph({ DATABASE_URL: url });
-    await graph.importDocument(smallDocument);
+    ({ url, graph } = await smallGraph("slice"));
   });
   afterAll(async () => {
-    await graph?.close();
-    await dropDatabase(url);
+    await tearDown({ graphs: [graph], databases: [url] });
   });
 
   it("holds the acting path with paths, the subject's memberships on it, and the tree", async () => {

@@ -1,23 +1,16 @@
 import { request } from "node:http";
 import { connect } from "node:net";
-import { Writable } from "node:stream";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoDocument } from "../../src/store/demo-graph.ts";
 import { eventually } from "../store/graph-test-support.ts";
-import { ADMIN_KEY, CHECK_KEY, startTestSidecar, type TestSidecar } from "./sidecar-test-support.ts";
+import { captureLogLines, ADMIN_KEY, CHECK_KEY, startTestSidecar, type TestSidecar } from "./sidecar-test-support.ts";
 
 /**
  * Bad input over real HTTP: every case answers 4xx naming the field (or the problem), never 5xx, never an allow,
  * and never reaches the Wasm or the database (README, API: "Bad input").
  */
-const lines: Record<string, unknown>[] = [];
-const capture = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-    done();
-  },
-});
+const { lines, destination: capture } = captureLogLines();
 
 let t: TestSidecar;
 const staff = "staff:ops-1";
@@ -63,6 +56,20 @@ function raw(
   });
 }
 const utf8Header = (text: string) => Buffer.from(text, "utf8").toString("latin1");
+
+/** Sends the headers of a request and never its body: resolves with the answer the sidecar gives without it. */
+function headersOnly(method: string, path: string, headers: Record<string, string | number>): Promise<{ status: number; connection: unknown }> {
+  const url = new URL(`${t.sidecar.url}${path}`);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path, method, headers }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+      req.destroy();
+    });
+    req.on("error", (error) => (req.destroyed ? undefined : reject(error)));
+    req.flushHeaders();
+  });
+}
 
 describe("JSON nested 5,000 deep", () => {
   const cases: [string, string, string, string?][] = [
@@ -271,25 +278,12 @@ describe("a body declared over the limit", () => {
     ["POST", "/v1/check"],
     ["POST", "/v1/import"],
   ])("on %s %s answers 413 before any of it is sent", async (method, path) => {
-    const url = new URL(`${t.sidecar.url}${path}`);
-    const answer = await new Promise<{ status: number; connection: unknown }>((resolve, reject) => {
-      const req = request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path,
-          method,
-          headers: { authorization: `Bearer ${ADMIN_KEY}`, "x-actor": staff, "content-type": "application/json", "content-length": 50 * 1024 * 1024 },
-        },
-        (res) => {
-          res.resume();
-          resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
-          req.destroy();
-        },
-      );
-      req.on("error", (error) => (req.destroyed ? undefined : reject(error)));
-      // Headers only: the body never comes, so only an answer from Content-Length ends this.
-      req.flushHeaders();
+    // The body never comes, so only an answer from Content-Length ends this.
+    const answer = await headersOnly(method, path, {
+      authorization: `Bearer ${ADMIN_KEY}`,
+      "x-actor": staff,
+      "content-type": "application/json",
+      "content-length": 50 * 1024 * 1024,
     });
     expect(answer.status).toBe(413);
     expect(answer.connection).toBe("close");
@@ -303,19 +297,10 @@ describe("a caller without a key", () => {
     ["POST", "/v1/import", "Bearer not-a-key"],
     ["POST", "/v1/data/b2b/check/decision", undefined],
   ])("on %s %s is refused before its body is read", async (method, path, authorization) => {
-    const url = new URL(`${t.sidecar.url}${path}`);
-    const status = await new Promise<number>((resolve, reject) => {
-      const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": 1024 * 1024 };
-      if (authorization) headers.authorization = authorization;
-      const req = request({ host: url.hostname, port: url.port, path, method, headers }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-        req.destroy();
-      });
-      req.on("error", (error) => (req.destroyed ? undefined : reject(error)));
-      // Headers only, within the limit: only an answer that does not wait for the body ends this.
-      req.flushHeaders();
-    });
+    const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": 1024 * 1024 };
+    if (authorization) headers.authorization = authorization;
+    // Within the limit: only an answer that does not wait for the body ends this.
+    const { status } = await headersOnly(method, path, headers);
     expect(status).toBe(401);
   });
 });

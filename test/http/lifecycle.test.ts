@@ -2,22 +2,15 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultPolicyBundle } from "../../src/config.ts";
 import { readPolicyBundle } from "../../src/policy/bundle-reader.ts";
 import { demoDocument } from "../../src/store/demo-graph.ts";
 import { eventually, futureToken } from "../store/graph-test-support.ts";
-import { CHECK_KEY, startTestSidecar, type TestSidecar } from "./sidecar-test-support.ts";
+import { captureLogLines, CHECK_KEY, startTestSidecar, type TestSidecar } from "./sidecar-test-support.ts";
 
 /** Start-up, decision logs, bundle hot reload under load, graceful drain, malformed input. */
-const lines: Record<string, unknown>[] = [];
-const capture = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-    done();
-  },
-});
+const { lines, destination: capture } = captureLogLines();
 
 let t: TestSidecar;
 let bundleDir: string;

@@ -1,3 +1,4 @@
+import { Writable } from "node:stream";
 import { pino, type DestinationStream } from "pino";
 import type { Route } from "../../src/http/route.ts";
 import { createLoggers } from "../../src/logging/logger.ts";
@@ -72,6 +73,18 @@ export async function startTestSidecar(
       return { status: res.status, body: parsed };
     },
   };
+}
+
+/** A log destination that keeps every JSON line the sidecar writes, for tests that read its logs. */
+export function captureLogLines(): { lines: Record<string, unknown>[]; destination: Writable } {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, destination };
 }
 
 /** Every successful answer of every HTTP test has the shape its route's response schema declares in /openapi.json. */

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { startTestSidecar, type TestSidecar } from "../http/sidecar-test-support.ts";
 
 /** The fixtures of a platform: its documented example payloads, one file per resource type. */
@@ -31,11 +31,18 @@ export async function sidecarWithImport(suite: string, platform: string, skip: s
   return { t, imported: imported.body };
 }
 
+interface CheckRequest {
+  subject: string;
+  org: string;
+  action: string;
+  resource?: Record<string, unknown>;
+}
+
 /** The decision of one check, read at the import's graph token. */
-export async function decide(
+async function decideAt(
   t: TestSidecar,
   token: string,
-  request: { subject: string; org: string; action: string; resource?: Record<string, unknown> },
+  request: CheckRequest,
 ): Promise<string> {
   const res = await t.call("POST", "/v1/check", {
     body: {
@@ -48,4 +55,32 @@ export async function decide(
   });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.decision as string;
+}
+
+/**
+ * Inside a describe: a sidecar with the platform's fixtures imported before its tests (`sidecarWithImport`) and
+ * closed after them. `imported` is the import's answer; `decide` asks at its graph token.
+ */
+export function importedFixtures(
+  suite: string,
+  platform: string,
+  skip: string[] = [],
+): { readonly imported: any; readonly decide: (request: CheckRequest) => Promise<string> } {
+  let t: TestSidecar | undefined;
+  let imported: any;
+  beforeAll(async () => {
+    ({ t, imported } = await sidecarWithImport(suite, platform, skip));
+  });
+  afterAll(async () => {
+    await t?.sidecar.close();
+  });
+  return {
+    get imported() {
+      return imported;
+    },
+    decide: (request) => {
+      if (!t) throw new Error(`the ${platform} fixtures were not imported`);
+      return decideAt(t, imported.graphToken as string, request);
+    },
+  };
 }

@@ -1,10 +1,8 @@
 import fc from "fast-check";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestSidecar } from "../http/sidecar-test-support.ts";
-import { startSharedSidecars } from "./shared-sidecars.ts";
+import { describe, expect, it } from "vitest";
+import { oracleStore } from "./shared-sidecars.ts";
 import { caseArb } from "./generators.ts";
-import { prepareStore, runCase, type Disagreement } from "./harness.ts";
+import { runCase, type Disagreement } from "./harness.ts";
 import type { OracleCase } from "./oracle-case.ts";
 
 /**
@@ -23,18 +21,7 @@ const TARGET = LONG ? 1_000_000 : 10_000;
 const SWEEP = LONG ? { sweepBudget: 8_000, sweepPairs: 1000 } : { sweepBudget: 200, sweepPairs: 4 };
 const SEED = process.env.TEST_ORACLE_SEED ? Number(process.env.TEST_ORACLE_SEED) : undefined;
 
-let sidecars: [TestSidecar, TestSidecar];
-let db: pg.Pool;
-
-beforeAll(async () => {
-  sidecars = await startSharedSidecars("oracle_differential");
-  db = new pg.Pool({ connectionString: sidecars[0].databaseUrl, max: 2 });
-  await prepareStore(sidecars[0], db);
-});
-afterAll(async () => {
-  await db?.end();
-  for (const s of sidecars ?? []) await s.sidecar.close();
-});
+const store = oracleStore("oracle_differential");
 
 /** A minimal failing case as a fixture: the shrunk store and its first disagreeing request only. */
 function fixtureOf(c: OracleCase, d: Disagreement): OracleCase & { disagreement: Omit<Disagreement, "request"> } {
@@ -55,7 +42,7 @@ describe("differential: the sidecar against the model", () => {
       let last: { c: OracleCase; d: Disagreement } | undefined;
       const result = await fc.check(
         fc.asyncProperty(caseArb, async (c) => {
-          const r = await runCase(sidecars, db, c, SWEEP);
+          const r = await runCase(store.sidecars, store.db, c, SWEEP);
           if (!shrinking) {
             cases++;
             decisions += r.decisions;

@@ -1,9 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestSidecar } from "../http/sidecar-test-support.ts";
-import { startSharedSidecars } from "./shared-sidecars.ts";
-import { prepareStore, runCase } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { oracleStore } from "./shared-sidecars.ts";
+import { runCase } from "./harness.ts";
 import type { OracleCase } from "./oracle-case.ts";
 
 /**
@@ -18,18 +16,7 @@ const fixtures = readdirSync(dir)
   .sort()
   .map((f) => ({ file: f, fixture: JSON.parse(readFileSync(new URL(f, dir), "utf8")) as Fixture }));
 
-let sidecars: [TestSidecar, TestSidecar];
-let db: pg.Pool;
-
-beforeAll(async () => {
-  sidecars = await startSharedSidecars("oracle_fixtures");
-  db = new pg.Pool({ connectionString: sidecars[0].databaseUrl, max: 2 });
-  await prepareStore(sidecars[0], db);
-});
-afterAll(async () => {
-  await db?.end();
-  for (const s of sidecars ?? []) await s.sidecar.close();
-});
+const store = oracleStore("oracle_fixtures");
 
 describe("differential fixtures", () => {
   it("has fixtures to replay", () => {
@@ -37,7 +24,7 @@ describe("differential fixtures", () => {
   });
 
   it.each(fixtures)("$file", async ({ fixture }) => {
-    const result = await runCase(sidecars, db, { ...fixture, sweep: false }, { sweepBudget: 0, sweepPairs: 0 });
+    const result = await runCase(store.sidecars, store.db, { ...fixture, sweep: false }, { sweepBudget: 0, sweepPairs: 0 });
     expect(result.decisions).toBeGreaterThan(0);
     expect(result.disagreements).toEqual([]);
   });

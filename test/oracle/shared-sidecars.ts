@@ -1,8 +1,11 @@
+import pg from "pg";
 import { pino } from "pino";
+import { afterAll, beforeAll } from "vitest";
 import { createLoggers } from "../../src/logging/logger.ts";
 import { startSidecar } from "../../src/server.ts";
 import { ADMIN_KEY, CHECK_KEY, startTestSidecar, type TestSidecar } from "../http/sidecar-test-support.ts";
 import { REDIS_URL, testConfig, uniquePrefix } from "../store/graph-test-support.ts";
+import { prepareStore } from "./harness.ts";
 
 /**
  * Two sidecars on one store: the suite's fresh database and one Redis key prefix, as two replicas of a
@@ -46,4 +49,34 @@ export async function startSharedSidecars(suite: string): Promise<[TestSidecar, 
     },
   };
   return [first, second];
+}
+
+/**
+ * The oracle suites' store: the shared sidecars and a small pool on their database, the store prepared before the
+ * tests (`prepareStore`) and everything closed after them.
+ */
+export function oracleStore(suite: string): { readonly sidecars: [TestSidecar, TestSidecar]; readonly db: pg.Pool } {
+  let sidecars: [TestSidecar, TestSidecar] | undefined;
+  let db: pg.Pool | undefined;
+  beforeAll(async () => {
+    sidecars = await startSharedSidecars(suite);
+    db = new pg.Pool({ connectionString: sidecars[0].databaseUrl, max: 2 });
+    await prepareStore(sidecars[0], db);
+  });
+  afterAll(async () => {
+    await db?.end();
+    for (const s of sidecars ?? []) await s.sidecar.close();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error(`the ${suite} store is not prepared`);
+    return value;
+  };
+  return {
+    get sidecars() {
+      return ready(sidecars);
+    },
+    get db() {
+      return ready(db);
+    },
+  };
 }

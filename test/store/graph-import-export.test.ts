@@ -4,7 +4,7 @@ import { demoDocument } from "../../src/store/demo-graph.ts";
 import type { OrgGraph } from "../../src/graph/org-graph.ts";
 import { policyTreeLimits } from "../../src/decisions/tree-limits.ts";
 import { PolicyEngine } from "../../src/policy/policy-engine.ts";
-import { dropDatabase, freshDatabase, openGraph, smallDocument, testConfig } from "./graph-test-support.ts";
+import { dropDatabase, freshDatabase, openGraph, smallDocument, tearDown, testConfig } from "./graph-test-support.ts";
 
 describe("import and export", () => {
   let url: string;
@@ -17,9 +17,7 @@ describe("import and export", () => {
     graph = await openGraph({ DATABASE_URL: url, MAX_TREE_DEPTH: "4", MAX_TREE_ORGS: "7" });
   });
   afterAll(async () => {
-    await graph?.close();
-    await dropDatabase(url);
-    await dropDatabase(copyUrl);
+    await tearDown({ graphs: [graph], databases: [url, copyUrl] });
   });
 
   const rowCounts = async () => {

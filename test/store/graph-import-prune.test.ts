@@ -1,19 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OrgGraph } from "../../src/graph/org-graph.ts";
-import { dropDatabase, freshDatabase, openGraph, smallDocument } from "./graph-test-support.ts";
+import { smallDocument, smallGraph, tearDown } from "./graph-test-support.ts";
 
 describe("import with prune", () => {
   let url: string;
   let graph: OrgGraph;
 
   beforeAll(async () => {
-    url = await freshDatabase("import_prune");
-    graph = await openGraph({ DATABASE_URL: url });
-    await graph.importDocument(smallDocument);
+    ({ url, graph } = await smallGraph("import_prune"));
   });
   afterAll(async () => {
-    await graph?.close();
-    await dropDatabase(url);
+    await tearDown({ graphs: [graph], databases: [url] });
   });
 
   it("leaves a tree alone when the document holds only part of it", async () => {

@@ -72,6 +72,17 @@ export async function clearRedisPrefix(prefix: string, url = REDIS_URL): Promise
   }
 }
 
+/** A suite's clean-up: its graphs closed (those it got to open), its databases dropped, its Redis keys deleted. */
+export async function tearDown(parts: {
+  graphs?: readonly (OrgGraph | undefined)[];
+  databases?: readonly (string | undefined)[];
+  redisPrefix?: string;
+}): Promise<void> {
+  for (const graph of parts.graphs ?? []) await graph?.close();
+  for (const url of parts.databases ?? []) if (url) await dropDatabase(url);
+  if (parts.redisPrefix) await clearRedisPrefix(parts.redisPrefix);
+}
+
 /** Polls `probe` until it returns true; for eventual effects (invalidation without a token). Not a timing assertion. */
 export async function eventually(probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -85,6 +96,75 @@ export async function eventually(probe: () => Promise<boolean> | boolean, what: 
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`never happened: ${what}${lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})` : ""}`);
+}
+
+/** A fresh database with the small document imported, and a graph (with `env`) open on it. */
+export async function smallGraph(suite: string, env: Record<string, string | undefined> = {}): Promise<{ url: string; graph: OrgGraph }> {
+  const url = await freshDatabase(suite);
+  const graph = await openGraph({ DATABASE_URL: url, ...env });
+  await graph.importDocument(smallDocument);
+  return { url, graph };
+}
+
+/** A fresh database and a pool of `max` connections on it (the final drop terminates the idle ones: not an error). */
+export async function freshPool(suite: string, max: number): Promise<{ url: string; pool: pg.Pool }> {
+  const url = await freshDatabase(suite);
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on("error", () => undefined);
+  return { url, pool };
+}
+
+/** Opens a graph on `databaseUrl` only to import `document` into it, and closes it again. */
+export async function importInto(databaseUrl: string, document: unknown): Promise<void> {
+  const importer = await openGraph({ DATABASE_URL: databaseUrl });
+  try {
+    await importer.importDocument(document);
+  } finally {
+    await importer.close();
+  }
+}
+
+/** CREATE DATABASE ... TEMPLATE needs the template to be idle: the closed pools' sessions may linger a moment. */
+export function copyDatabase(from: string, to: string): Promise<void> {
+  return eventually(async () => {
+    await adminQuery(`drop database if exists ${to} with (force)`);
+    await adminQuery(`create database ${to} template ${from}`);
+    return true;
+  }, `copy ${from} to ${to}`);
+}
+
+/** Waits until every one of `graphs` has confirmed its change feed fresh once. */
+export function feedsUp(graphs: readonly OrgGraph[], what = "feeds up"): Promise<void> {
+  return eventually(async () => {
+    for (const graph of graphs) if (!((await graph.status()).feed.freshAsOf > 0)) return false;
+    return true;
+  }, what);
+}
+
+/** Orgs of the subject's memberships on the path to `org`: empty means every buyer permission is denied. */
+export async function orgsOf(graph: OrgGraph, user: string, org: string, atLeast?: string): Promise<string[]> {
+  return (await graph.slice({ subject: { id: user }, org, ...(atLeast ? { atLeast } : {}) })).graph.memberships.map((m) => m.org);
+}
+
+/** Asks six times, `pauseMs` apart: the first answer of a cold tree is a path read, the later ones come from the caches. */
+export async function answersOf(graph: OrgGraph, user: string, org: string, pauseMs = 30): Promise<string[][]> {
+  const out: string[][] = [];
+  for (let i = 0; i < 6; i++) {
+    out.push(await orgsOf(graph, user, org));
+    await new Promise((r) => setTimeout(r, pauseMs));
+  }
+  return out;
+}
+
+/** A sidecar started late (nothing in memory) on `env`: `use` runs once its feed is up; it is closed after. */
+export async function withLateGraph(env: Record<string, string | undefined>, use: (late: OrgGraph) => Promise<void>): Promise<void> {
+  const late = await openGraph(env);
+  try {
+    await feedsUp([late], "the late sidecar hears the feed");
+    await use(late);
+  } finally {
+    await late.close();
+  }
 }
 
 /** A small two-tree graph most suites start from. */

@@ -1,20 +1,17 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OrgGraph } from "../../src/graph/org-graph.ts";
-import { dropDatabase, freshDatabase, openGraph, smallDocument } from "./graph-test-support.ts";
+import { smallGraph, tearDown } from "./graph-test-support.ts";
 
 describe("graph writes", () => {
   let url: string;
   let graph: OrgGraph;
 
   beforeAll(async () => {
-    url = await freshDatabase("writes");
-    graph = await openGraph({ DATABASE_URL: url, MAX_TREE_DEPTH: "5", MAX_TREE_ORGS: "8" });
-    await graph.importDocument(smallDocument);
+    ({ url, graph } = await smallGraph("writes", { MAX_TREE_DEPTH: "5", MAX_TREE_ORGS: "8" }));
   });
   afterAll(async () => {
-    await graph?.close();
-    await dropDatabase(url);
+    await tearDown({ graphs: [graph], databases: [url] });
   });
 
   it("creates an org with defaults and its path, and the token shows in the next slice", async () => {

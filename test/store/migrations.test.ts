@@ -1,16 +1,14 @@
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate, readMigrations } from "../../src/store/migrate.ts";
-import { dropDatabase, freshDatabase } from "./graph-test-support.ts";
+import { dropDatabase, freshPool } from "./graph-test-support.ts";
 
 describe("migration runner", () => {
   let url: string;
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    url = await freshDatabase("migrations");
-    pool = new pg.Pool({ connectionString: url, max: 4 });
-    pool.on("error", () => undefined); // the final drop terminates idle connections
+    ({ url, pool } = await freshPool("migrations", 4));
   });
   afterAll(async () => {
     await pool?.end();

@@ -1,8 +1,8 @@
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orgStatuses } from "../../src/model/policy-data.generated.ts";
 import { migrate } from "../../src/store/migrate.ts";
-import { dropDatabase, freshDatabase } from "./graph-test-support.ts";
+import { dropDatabase, freshPool } from "./graph-test-support.ts";
 
 /**
  * The org statuses come from the policy catalog (src/model/policy-data.generated.ts); the schema's check
@@ -13,9 +13,7 @@ describe("org statuses in PostgreSQL", () => {
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    url = await freshDatabase("policy_lists");
-    pool = new pg.Pool({ connectionString: url, max: 2 });
-    pool.on("error", () => undefined); // the final drop terminates idle connections
+    ({ url, pool } = await freshPool("policy_lists", 2));
     await migrate(pool);
   });
   afterAll(async () => {
