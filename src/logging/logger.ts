@@ -21,18 +21,26 @@ export function createLoggers(
   config: Pick<Config, "LOG_LEVEL" | "DECISION_LOG"> & Partial<Pick<Config, "DECISION_LOG_OVERFLOW">>,
   destination?: DestinationStream,
 ): Loggers {
-  const app = pino({ level: config.LOG_LEVEL, base: { service: "b2b-authz" } }, destination);
   const off = config.LOG_LEVEL === "silent" || config.DECISION_LOG === "off";
   // Opened on first use: a cluster primary, which decides nothing, starts no writer thread and opens no file.
   let sink: DecisionSink | undefined;
+  const decisionSink = () =>
+    (sink ??= destination
+      ? streamSink(destination, !off)
+      : createDecisionSink(off ? "off" : config.DECISION_LOG, config.DECISION_LOG_OVERFLOW ?? "block", (error) =>
+          app.error({ err: error }, "decision log writer failed; its events are counted as dropped"),
+        ));
+  // Sharing stdout with the decision events, the application log goes through their writer: two threads writing
+  // one pipe could interleave lines longer than the pipe's atomic write (4 KiB), and a shipper would read broken JSON.
+  const sharesStdout = !destination && !off && config.DECISION_LOG === "stdout";
+  const app: Logger = pino(
+    { level: config.LOG_LEVEL, base: { service: "b2b-authz" } },
+    sharesStdout ? { write: (line: string) => decisionSink().write(line) } : destination,
+  );
   return {
     app,
     get decisionSink() {
-      return (sink ??= destination
-        ? streamSink(destination, !off)
-        : createDecisionSink(off ? "off" : config.DECISION_LOG, config.DECISION_LOG_OVERFLOW ?? "block", (error) =>
-            app.error({ err: error }, "decision log writer failed; its events are counted as dropped"),
-          ));
+      return decisionSink();
     },
   };
 }

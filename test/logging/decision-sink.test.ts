@@ -140,6 +140,36 @@ describe("decision log writer", () => {
     expect(ids.size).toBe(count);
   }, 60_000);
 
+  it("with DECISION_LOG=stdout, shares the pipe with the application log without breaking a line", async () => {
+    const count = 2_000;
+    // Lines far over a pipe's atomic write (4 KiB), from both logs, in the same turns: written by two threads,
+    // they could interleave; through the one writer, every line arrives whole.
+    const script = `
+      import { loadConfig } from "./src/config.ts";
+      import { DecisionLog } from "./src/decisions/decision-log.ts";
+      import { createLoggers } from "./src/logging/logger.ts";
+      const loggers = createLoggers(loadConfig({ LOG_LEVEL: "info", DECISION_LOG: "stdout" }));
+      const log = new DecisionLog(loggers.decisionSink, []);
+      const blob = "x".repeat(20_000);
+      for (let i = 0; i < ${count}; i++) {
+        log.write({ decisionId: "d-" + i, path: "b2b/check/decision", input: { blob }, result: { allow: true }, revision: null, digest: null, graphToken: null, durationNs: 1 });
+        loggers.app.info({ i, blob: blob.slice(0, 6_000) }, "app line");
+        if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+      }
+      await loggers.decisionSink.close();
+    `;
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const proc = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    children.push(proc);
+    let text = "";
+    proc.stdout.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+    expect(await new Promise((resolve) => proc.once("exit", resolve))).toBe(0);
+    const lines = text.split("\n").filter((line) => line !== "");
+    const parsed = lines.map((line) => JSON.parse(line) as { log?: string; msg?: string });
+    expect(parsed.filter((l) => l.log === "decision")).toHaveLength(count);
+    expect(parsed.filter((l) => l.msg === "app line")).toHaveLength(count);
+  }, 120_000);
+
   it("counts the events of a writer that failed as dropped, logs the failure, and keeps the process up", async () => {
     const failures: Error[] = [];
     // A destination that cannot be created: a file under /dev/null, which is not a directory.
