@@ -3,7 +3,7 @@ import type { FactSource, LoadedPaths, LoadedTree, TreeVersion, Versioned } from
 import type { RoleRecord, StaffRecord, UserRecord } from "../model/graph-schemas.ts";
 import type { TreeData } from "../model/tree-data.ts";
 import { STORE_ID_SQL } from "./store-identity.ts";
-import { toStoreError } from "./transactions.ts";
+import { rootsOf, toStoreError } from "./transactions.ts";
 
 // One statement per load, so the tree, its memberships and its version come from one MVCC snapshot.
 // json_agg orders orgs parents-first (by depth) so the snapshot can build paths in one pass. Memberships are
@@ -67,14 +67,6 @@ select json_build_object(
 from (select 1) one left join users u on u.id = $2::text`;
 
 // The tree root of each of $1 that exists, in one statement: a missing org has no row.
-const ROOTS_OF = `
-with recursive up (start, id, parent, n) as (
-  select o.id, o.id, o.parent, 0 from orgs o where o.id = any ($1::text[])
-  union all
-  select up.start, p.id, p.parent, up.n + 1 from up join orgs p on p.id = up.parent where up.n < 64
-)
-select start, id as root from up where parent is null`;
-
 interface UserRow {
   user_version: string;
   user_stamp: string | null;
@@ -147,8 +139,8 @@ export class FactLoader implements FactSource {
 
   /** The root of each of `orgs` that exists (absent: no such org), in one round trip. */
   async rootsOf(orgs: readonly string[]): Promise<Map<string, string>> {
-    const { rows } = await this.pool.query<{ start: string; root: string }>(ROOTS_OF, [orgs]);
-    return new Map(rows.map((r) => [r.start, r.root]));
+    const roots = await rootsOf(this.pool, orgs);
+    return new Map([...roots].filter((entry): entry is [string, string] => entry[1] !== null));
   }
 
   async user(id: string): Promise<Versioned<UserRecord | null>> {

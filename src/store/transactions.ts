@@ -46,13 +46,23 @@ export async function lockTrees(client: pg.ClientBase, roots: Iterable<string>):
   }
 }
 
-/** The root of each org's tree (null: unknown org). */
-export async function rootsOf(client: pg.ClientBase, orgs: string[]): Promise<Map<string, string | null>> {
-  const { rows } = await client.query<{ id: string; root: string | null }>(
-    "select id, b2b_tree_root(id) as root from unnest($1::text[]) as id",
-    [orgs],
-  );
-  return new Map(rows.map((r) => [r.id, r.root]));
+/**
+ * The root of each org's tree (null: unknown org), in one walk up from all of them at once (a batch's resource
+ * orgs are many); the depth cap keeps a corrupt cycle from looping, as in b2b_tree_roots.
+ */
+const ROOTS_OF = `
+with recursive up (start, id, parent, n) as (
+  select o.id, o.id, o.parent, 0 from orgs o where o.id = any ($1::text[])
+  union all
+  select up.start, p.id, p.parent, up.n + 1 from up join orgs p on p.id = up.parent where up.n < 64
+)
+select start, id as root from up where parent is null`;
+
+export async function rootsOf(client: pg.ClientBase | pg.Pool, orgs: readonly string[]): Promise<Map<string, string | null>> {
+  const { rows } = await client.query<{ start: string; root: string }>(ROOTS_OF, [orgs]);
+  const roots = new Map<string, string | null>(orgs.map((org) => [org, null]));
+  for (const r of rows) roots.set(r.start, r.root);
+  return roots;
 }
 
 /**
@@ -65,16 +75,6 @@ export async function lockTreesOf(client: pg.ClientBase, orgs: string[], extraRo
   const after = await rootsOf(client, orgs);
   for (const [org, root] of after) if (before.get(org) !== root) throw new RetryTransaction(`tree of ${org} changed`);
   return after;
-}
-
-/** Reads back the versions this transaction's writes produced (the triggers bumped them). */
-export async function versionsOf(client: pg.ClientBase, keys: Iterable<string>): Promise<Map<string, number>> {
-  const list = [...new Set(keys)];
-  const { rows } = await client.query<{ key: string; version: string }>(
-    "select key, version from graph_versions where key = any($1::text[])",
-    [list],
-  );
-  return new Map(rows.map((r) => [r.key, Number(r.version)]));
 }
 
 /**
