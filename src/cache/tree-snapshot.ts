@@ -64,9 +64,9 @@ export class TreeSnapshot {
     for (const [id, parent, name, status, inheritRoles, attributes, overLimit] of data.o) {
       const parentNode = parent === null ? undefined : this.nodes.get(parent);
       // Rows come parents-first; a parent missing here would mean a torn read, which one statement cannot give.
-      // Strings only, so a shallow freeze is a deep one; slices deep-freeze (and register) what they take of it.
-      const path = Object.freeze(parentNode ? [...parentNode.path, id] : [id]);
-      const slice = Object.freeze({ parent, status, inheritRoles, path });
+      // Deep-frozen (and marked) once here, so the slices that share these parts stop at them when they freeze.
+      const path = deepFreeze(parentNode ? [...parentNode.path, id] : [id]);
+      const slice = deepFreeze({ parent, status, inheritRoles, path });
       this.nodes.set(id, { id, name, parent, status, inheritRoles, attributes, overLimit, path, children: [], slice });
       parentNode?.children.push(id);
     }
@@ -75,13 +75,11 @@ export class TreeSnapshot {
     for (const [user, org, roles, inheritable, limits] of data.m) {
       const key = roles.join("\u0000");
       let shared = roleLists.get(key);
-      if (!shared) roleLists.set(key, (shared = Object.freeze(roles)));
-      const m: SliceMembership = limits
-        ? { org, roles: shared, inheritable, limits: Object.freeze(limits) }
-        : { org, roles: shared, inheritable };
+      if (!shared) roleLists.set(key, (shared = deepFreeze(roles)));
+      const m: SliceMembership = deepFreeze(limits ? { org, roles: shared, inheritable, limits } : { org, roles: shared, inheritable });
       const list = this.byUser.get(user);
-      if (list) list.push(Object.freeze(m));
-      else this.byUser.set(user, [Object.freeze(m)]);
+      if (list) list.push(m);
+      else this.byUser.set(user, [m]);
     }
     this.membershipCount = data.m.length;
     this.partial = data.s !== undefined;

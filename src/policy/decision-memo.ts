@@ -8,6 +8,7 @@
  * never lands in it). Answers are frozen because every caller shares them.
  */
 import { ClockCache } from "../cache/clock-cache.ts";
+import { deepFreeze } from "../model/deep-frozen.ts";
 
 export interface MemoStats {
   entries: number;
@@ -62,12 +63,4 @@ export class DecisionMemo {
 /** Memo keys are entrypoint path and input key, apart so no input can pose as another entrypoint's. */
 export function memoKey(path: string, inputKey: string): string {
   return `${path}\n${inputKey}`;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
