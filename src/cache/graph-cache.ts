@@ -196,10 +196,14 @@ export class GraphCache implements ChangeSink {
     const found = new Map<string, TreeSnapshot | null>();
     const now = Date.now();
     const cold: string[] = [];
+    // The caller has just counted these lookups (warmFacts): look again without counting them twice.
     for (const org of new Set(orgs)) {
-      const warm = this.warmTree(org, token, now);
+      const warm = this.cachedTree(org, token, now);
       if (warm === undefined) cold.push(org);
-      else found.set(org, warm);
+      else {
+        if (warm) this.trees.get(warm.root);
+        found.set(org, warm);
+      }
     }
     // One cold org reads as any other (the Redis tier first).
     if (cold.length === 1) found.set(cold[0]!, await this.tree(cold[0]!, token));

@@ -161,13 +161,8 @@ export class SliceBuilder implements DecisionFacts {
   private customRoles(keys: readonly string[], custom: Map<string, RoleRecord>): DeepFrozen<Readonly<Record<string, DeepFrozen<RoleRecord>>>> {
     const memo = this.roleObjects.get(keys);
     if (memo && memo.from === custom) return memo.roles;
-    const roles: Record<string, DeepFrozen<RoleRecord>> = {};
-    for (const k of keys) {
-      const r = custom.get(k);
-      if (r) roles[k] = deepFreeze(r);
-    }
     // The role records are the cache's own: frozen, so no reader of a slice can change what the next one reads.
-    const frozen = deepFreeze<Readonly<Record<string, DeepFrozen<RoleRecord>>>>(roles);
+    const frozen = deepFreeze<Readonly<Record<string, DeepFrozen<RoleRecord>>>>(pickRoles(keys, custom));
     this.roleObjects.set(keys, { from: custom, roles: frozen });
     return frozen;
   }
@@ -188,7 +183,7 @@ export class SliceBuilder implements DecisionFacts {
     switch (request.operation) {
       case "org.reparent": {
         const org = request.org;
-        if (tree && org !== undefined && tree.has(org)) graph.subtree = { height: tree.height(org), size: tree.subtree(org).length };
+        if (tree && org !== undefined && tree.has(org)) graph.subtree = subtreeShape(tree, org);
         const parent = typeof change.parent === "string" ? change.parent : null;
         graph.targetTree = null;
         if (parent !== null) {
@@ -209,7 +204,7 @@ export class SliceBuilder implements DecisionFacts {
         // subtree and its size (to tell a complete subtree from a partial one).
         if (request.operation === "membership.put" && tree && request.org !== undefined && tree.has(request.org)) {
           graph.orgs = tree.subtreeOrgs(request.org);
-          graph.subtree = { height: tree.height(request.org), size: tree.subtree(request.org).length };
+          graph.subtree = subtreeShape(tree, request.org);
         }
         const userId = typeof change.user === "string" ? change.user : "";
         const membership = (request.org !== undefined && tree?.membership(userId, request.org)) || null;
@@ -236,12 +231,7 @@ export class SliceBuilder implements DecisionFacts {
     if (roleKeys.size > 0) {
       const custom = await this.cache.roleSet(token);
       // Built for this decision only, so keyed by content (input-json.ts); the records in it are the cache's, frozen.
-      const roles: Record<string, DeepFrozen<RoleRecord>> = {};
-      for (const k of roleKeys) {
-        const r = custom.get(k);
-        if (r) roles[k] = deepFreeze(r);
-      }
-      graph.roles = roles;
+      graph.roles = pickRoles(roleKeys, custom);
     }
     return { graph, graphToken: base.graphToken };
   }
@@ -260,4 +250,19 @@ export class SliceBuilder implements DecisionFacts {
     for (const [key, version] of await this.store.currentVersions(orgs, users)) versions.set(key, Math.max(version, versions.get(key) ?? 0));
     return this.cache.readFromPostgres(versions);
   }
+}
+
+/** The custom roles among `keys` (built-in templates come from the policy bundle), each the cache's record, frozen. */
+function pickRoles(keys: Iterable<string>, custom: Map<string, RoleRecord>): Record<string, DeepFrozen<RoleRecord>> {
+  const roles: Record<string, DeepFrozen<RoleRecord>> = {};
+  for (const k of keys) {
+    const r = custom.get(k);
+    if (r) roles[k] = deepFreeze(r);
+  }
+  return roles;
+}
+
+/** `graph.subtree` of the input contract: the subtree's height and size below `org`. */
+function subtreeShape(tree: TreeSnapshot, org: string): { height: number; size: number } {
+  return { height: tree.height(org), size: tree.subtree(org).length };
 }
