@@ -116,6 +116,16 @@ function digestOf(files: RawBundle["files"]): string {
 }
 
 /**
+ * A hash of the bundle file's bytes, or of every file in a bundle directory with its path (as `digest` frames
+ * them), for a watcher to see a change without loading the bundle. By content, not size and time: a copy that kept
+ * both (cp -p, rsync -a, a restored image) is still a change.
+ */
+export async function bundleFingerprint(source: string): Promise<string> {
+  if ((await stat(source)).isDirectory()) return digestOf((await readDirectory(source)).files);
+  return createHash("sha256").update(await readFile(source)).digest("hex");
+}
+
+/**
  * Loads a bundle from a `.tar.gz` written by `opa build -t wasm`, or from a directory holding the same files
  * (policy.wasm, data.json files, optional .manifest). Any problem is an AuthzError `policy_unavailable`.
  */

@@ -1,26 +1,6 @@
-import { createHash } from "node:crypto";
-import { readFile, readdir, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
 import type { Logger } from "pino";
+import { bundleFingerprint } from "./bundle-reader.ts";
 import type { PolicyEngine, ReloadOutcome } from "./policy-engine.ts";
-
-/**
- * A hash of the bundle file's bytes, or of every file in a bundle directory with its path. By content, not size
- * and time: a copy that kept both (cp -p, rsync -a, a restored image) is still a change. A bundle is ~100 KiB.
- */
-async function fingerprint(source: string): Promise<string> {
-  const hash = createHash("sha256");
-  if (!(await stat(source)).isDirectory()) return hash.update(await readFile(source)).digest("hex");
-  const files: string[] = [];
-  for (const entry of await readdir(source, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) files.push(join(entry.parentPath, entry.name));
-  }
-  for (const file of files.sort()) {
-    const content = await readFile(file);
-    hash.update(`${relative(source, file)}\0${content.length}\0`).update(content);
-  }
-  return hash.digest("hex");
-}
 
 /**
  * Polls the bundle source and reloads the engine when its content changes; the engine then compares the bundle's
@@ -41,7 +21,7 @@ export function watchPolicyBundle(
     if (busy) return;
     busy = true;
     try {
-      const current = await fingerprint(source);
+      const current = await bundleFingerprint(source);
       // The first look reloads too: the bundle may have changed since the engine read it, and the engine keeps
       // the serving one when its digest is the same.
       if (current !== last) {
