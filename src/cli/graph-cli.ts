@@ -3,8 +3,7 @@ import { pino } from "pino";
 import { loadConfig } from "../config.ts";
 import { AuthzError, describeThrown } from "../errors.ts";
 import { policyTreeLimits } from "../decisions/tree-limits.ts";
-import { catalogFromBundleData, isPlatform, mapPlatformExport, platforms, withSourcePaths, type MappedExport } from "../importers/index.ts";
-import { readPolicyBundle } from "../policy/bundle-reader.ts";
+import { isPlatform, mapPlatformExport, permissionCatalog, platforms, withSourcePaths, type MappedExport, type Platform } from "../importers/index.ts";
 import { PolicyEngine } from "../policy/policy-engine.ts";
 import { openDatabase } from "../store/database.ts";
 import { GraphImportExport } from "../store/import-export.ts";
@@ -24,7 +23,7 @@ import { migrate } from "../store/migrate.ts";
 const usage = `usage: graph-cli migrate | import [--prune] FILE | import --from ${platforms.join("|")} [--dry-run] [--prune] FILE… | export ROOT|--all`;
 
 interface ImportArgs {
-  from?: string;
+  from?: Platform;
   dryRun: boolean;
   prune: boolean;
   files: string[];
@@ -57,11 +56,13 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
+  // One engine for an import: the platform mapping reads its catalog, and it judges the tree limits, as for
+  // POST /v1/import.
+  const engine = args ? await PolicyEngine.start(config.POLICY_BUNDLE) : undefined;
   let mapped: MappedExport | undefined;
-  if (args?.from && isPlatform(args.from)) {
+  if (args?.from && engine) {
     const files = await Promise.all(args.files.map(async (name) => ({ name, content: parseJson(name, await readText(name)) })));
-    const catalog = catalogFromBundleData((await readPolicyBundle(config.POLICY_BUNDLE)).data);
-    mapped = mapPlatformExport(args.from, files, catalog);
+    mapped = mapPlatformExport(args.from, files, permissionCatalog(engine.bundleData("b2b.catalog")));
     for (const note of mapped.notes) process.stderr.write(`note: ${note.path}: ${note.message}\n`);
     if (args.dryRun) {
       process.stdout.write(`${JSON.stringify({ platform: mapped.platform, counts: mapped.counts, notes: mapped.notes, document: mapped.document }, null, 2)}\n`);
@@ -81,20 +82,15 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const transfer = new GraphImportExport(db.pool, { maxDepth: config.MAX_TREE_DEPTH, maxOrgs: config.MAX_TREE_ORGS });
-    // The policy judges the tree limits, as it does for POST /v1/import.
-    const judge = async () => policyTreeLimits(await PolicyEngine.start(config.POLICY_BUNDLE), config);
-    if (args) {
-      if (mapped) {
-        const origins = mapped.origins;
-        const result = await transfer.importDocument(mapped.document, { judge: await judge(), prune: args.prune }).catch((error: unknown) => {
-          throw withSourcePaths(error, origins);
-        });
-        process.stdout.write(`${JSON.stringify({ platform: mapped.platform, ...result, notes: mapped.notes })}\n`);
-        return 0;
-      }
+    if (args && engine) {
       const file = args.files[0]!;
-      const result = await transfer.importDocument(parseJson(file, await readText(file)), { judge: await judge(), prune: args.prune });
-      process.stdout.write(`${JSON.stringify(result)}\n`);
+      const document = mapped ? mapped.document : parseJson(file, await readText(file));
+      const result = await transfer
+        .importDocument(document, { judge: policyTreeLimits(engine, config), prune: args.prune })
+        .catch((error: unknown) => {
+          throw mapped ? withSourcePaths(error, mapped.origins) : error;
+        });
+      process.stdout.write(`${JSON.stringify(mapped ? { platform: mapped.platform, ...result, notes: mapped.notes } : result)}\n`);
       return 0;
     }
     const arg = rest[0]!;

@@ -21,7 +21,7 @@ import {
   type UserRecord,
 } from "../model/graph-schemas.ts";
 import type { TreeLimitJudge } from "../model/tree-limits.ts";
-import { catalogFromBundleData, isPlatform, mapPlatformExport, platforms, withSourcePaths } from "../importers/index.ts";
+import { isPlatform, mapPlatformExport, permissionCatalog, platforms, withSourcePaths } from "../importers/index.ts";
 import { parseOrThrow, text } from "../validation.ts";
 import { defineRoute, type Route, type RouteContext } from "./route.ts";
 import { utf8Header } from "./request-target.ts";
@@ -302,10 +302,11 @@ export function managementRoutes(options: { decisions: DecisionService; graph: M
       summary:
         "Upsert a whole org graph document in one transaction (staff only); ?from=commercetools|bigcommerce|elasticpath|emporix takes that platform's export instead (docs/importers.md)",
       // Either our document or, with ?from=, a platform's export (its lists under their names): the handler parses
-      // the body with the one schema the query names, so a document's errors are named as precisely as ever.
+      // the body with the one schema the query names, so a document's errors are named as precisely as ever. The
+      // object check comes first, so the route's own validation stops there instead of parsing a document twice.
       request: z.union([
-        importDocumentSchema,
         z.record(z.string(), z.unknown()).meta({ description: "With ?from=<platform>: that platform's export, its lists under their names" }),
+        importDocumentSchema,
       ]),
       response: z.object({
         counts: z.record(z.string(), z.number()),
@@ -323,7 +324,7 @@ export function managementRoutes(options: { decisions: DecisionService; graph: M
         const mapped =
           from === undefined
             ? undefined
-            : mapPlatformExport(from, [{ name: "body", content: rawBody }], catalogFromBundleData({ b2b: { catalog: decisions.catalogData() } }));
+            : mapPlatformExport(from, [{ name: "body", content: rawBody }], permissionCatalog(decisions.catalogData()));
         const document = mapped ? mapped.document : parseOrThrow(importDocumentSchema, rawBody);
         await authorize(req, "import", undefined);
         const details: ErrorDetail[] = [];

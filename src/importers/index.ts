@@ -35,9 +35,8 @@ export interface MappedExport {
   origins: Origins;
 }
 
-/** The catalog from a policy bundle's data document (`b2b.catalog`). */
-export function catalogFromBundleData(data: unknown): PermissionCatalog {
-  const catalog = (data as { b2b?: { catalog?: unknown } } | undefined)?.b2b?.catalog;
+/** The permission catalog of the policy bundle (its `b2b.catalog` document), checked. */
+export function permissionCatalog(catalog: unknown): PermissionCatalog {
   const parsed = permissionCatalogSchema.safeParse(catalog);
   if (!parsed.success) throw new AuthzError("policy_unavailable", "the policy bundle has no permission catalog (b2b.catalog)");
   return parsed.data;

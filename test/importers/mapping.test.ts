@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { catalogFromBundleData, mapPlatformExport, type PermissionCatalog } from "../../src/importers/index.ts";
-import { readPolicyBundle } from "../../src/policy/bundle-reader.ts";
+import { mapPlatformExport, permissionCatalog, type PermissionCatalog } from "../../src/importers/index.ts";
+import { PolicyEngine } from "../../src/policy/policy-engine.ts";
 import { fixtureFiles } from "./importer-test-support.ts";
 
 /** The mapping alone (no store): every error names the file, the record and the field, and all are listed. */
 describe("platform export mapping", () => {
   let catalog: PermissionCatalog;
   beforeAll(async () => {
-    catalog = catalogFromBundleData((await readPolicyBundle("bundle/bundle.tar.gz")).data);
+    catalog = permissionCatalog((await PolicyEngine.start("bundle/bundle.tar.gz")).bundleData("b2b.catalog"));
   });
 
   const failure = (run: () => unknown) => {
