@@ -11,6 +11,11 @@ export function invalidRequest(error: z.ZodError, where?: string): AuthzError {
   return new AuthzError("invalid_request", `invalid request: ${summary}`, { details });
 }
 
+/** invalid_request for one field, in the shape `invalidRequest` gives a zod failure. */
+export function fieldError(path: string, message: string): AuthzError {
+  return new AuthzError("invalid_request", `invalid request: ${path}: ${message}`, { details: [{ path, message }] });
+}
+
 /** Parses `value` with `schema` or throws invalid_request naming each bad field. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where?: string): z.infer<S> {
   const result = schema.safeParse(value);

@@ -16,12 +16,14 @@ function paramsOf(req: Request): Record<string, string | undefined> {
   return params;
 }
 
+/** `/v1/orgs` of `/v1/orgs/{id}/members`: the first two segments. */
+const family = (path: string) => path.split("/").slice(0, 3).join("/");
+
 /**
  * The path families (`/v1/orgs`, `/v1/import`, ...) whose every route needs the admin key: a request under one needs
  * it too, route or not, so management paths answer 401/403 to a caller without the key before any 404.
  */
 function adminFamilies(routes: readonly Route[]): string[] {
-  const family = (path: string) => path.split("/").slice(0, 3).join("/");
   const families = new Set(routes.filter((r) => r.scope === "admin").map((r) => family(r.path)));
   for (const route of routes) if (route.scope !== "admin") families.delete(family(route.path));
   return [...families];
@@ -33,8 +35,10 @@ export function expressRoutes(routes: readonly Route[], keys: ApiKeys): Router {
   const guarded = adminFamilies(routes);
   if (guarded.length > 0) router.use(guarded, keys.require("admin"));
   for (const route of routes) {
+    // A route of a guarded family was checked for the admin key by the guard already.
+    const scope = guarded.includes(family(route.path)) ? null : route.scope;
     router[route.method](expressPath(route.path), (req, res, next) => {
-      const refused = scopeRefusal(keys, route.scope, req.headers.authorization);
+      const refused = scopeRefusal(keys, scope, req.headers.authorization);
       if (refused) {
         next(refused);
         return;

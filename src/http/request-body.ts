@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { AuthzError } from "../errors.ts";
-import { textProblem } from "../validation.ts";
+import { fieldError, textProblem } from "../validation.ts";
 import { bodyNotJson, bodyTooLarge } from "./error-response.ts";
 
 /**
@@ -16,7 +16,8 @@ export const MAX_JSON_DEPTH = 64;
 /** Keys that would reach an object's prototype when a parsed body is copied by assignment. */
 const PROTOTYPE_KEYS = new Set(["__proto__"]);
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
+/** Strict: a byte sequence that is not UTF-8 throws instead of becoming U+FFFD. */
+export const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Does the request carry a body at all (RFC 9112 section 6.3: a length or a transfer coding)? */
 export function hasBody(req: IncomingMessage): boolean {
@@ -87,7 +88,7 @@ function declaredTooLarge(req: IncomingMessage, limitBytes: number): AuthzError 
 
 function decodeUtf8(bytes: Buffer): string {
   try {
-    return decoder.decode(bytes);
+    return strictUtf8.decode(bytes);
   } catch {
     throw new AuthzError("invalid_request", "request body is not valid UTF-8", {
       details: [{ path: "(body)", message: "not valid UTF-8" }],
@@ -142,8 +143,7 @@ function scanDepth(text: string): boolean {
 function checkStrings(root: unknown): void {
   const stack: { value: unknown; path: string[] }[] = [{ value: root, path: [] }];
   const refuse = (path: string[], message: string) => {
-    const where = path.join(".") || "(body)";
-    throw new AuthzError("invalid_request", `invalid request: ${where}: ${message}`, { details: [{ path: where, message }] });
+    throw fieldError(path.join(".") || "(body)", message);
   };
   while (stack.length > 0) {
     const { value, path } = stack.pop()!;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
-import { AuthzError } from "../errors.ts";
-import { textProblem } from "../validation.ts";
+import { fieldError, textProblem } from "../validation.ts";
+import { strictUtf8 } from "./request-body.ts";
 
 /**
  * The parts of a request outside its body, checked before any route sees them: path segments and query values
@@ -44,16 +44,14 @@ export class RequestTarget {
       }
       const problem = decoded === undefined ? "not a valid percent-encoded UTF-8 segment" : textProblem(decoded);
       if (problem) {
-        const where = `path.${this.paramAt(segments, i) ?? String(i)}`;
-        throw new AuthzError("invalid_request", `invalid request: ${where}: ${problem}`, { details: [{ path: where, message: problem }] });
+        throw fieldError(`path.${this.paramAt(segments, i) ?? String(i)}`, problem);
       }
     });
     if (search === "") return;
     for (const [name, value] of new URLSearchParams(search)) {
       const problem = textProblem(name) ?? textProblem(value);
       if (problem) {
-        const where = `query.${textProblem(name) ? "(name)" : name}`;
-        throw new AuthzError("invalid_request", `invalid request: ${where}: ${problem}`, { details: [{ path: where, message: problem }] });
+        throw fieldError(`query.${textProblem(name) ? "(name)" : name}`, problem);
       }
     }
   }
@@ -85,10 +83,8 @@ export function utf8Header(req: IncomingMessage, name: string): string | undefin
   // eslint-disable-next-line no-control-regex
   if (value === undefined || /^[\u0000-\u007f]*$/.test(value)) return value;
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(value, "latin1"));
+    return strictUtf8.decode(Buffer.from(value, "latin1"));
   } catch {
-    throw new AuthzError("invalid_request", `invalid request: headers.${name}: not valid UTF-8`, {
-      details: [{ path: `headers.${name}`, message: "not valid UTF-8" }],
-    });
+    throw fieldError(`headers.${name}`, "not valid UTF-8");
   }
 }
