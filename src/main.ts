@@ -50,6 +50,7 @@ async function main(): Promise<void> {
         "",
         `b2b-authz ${version} is serving the embedded demo org graph at ${sidecar.url}`,
         `development API key (scopes check+admin): ${keys.generated}`,
+        `decision explorer: ${sidecar.url}/explorer (paste the key; act as staff:ops-1)`,
         "try:",
         `  curl -s ${sidecar.url}/v1/check -H 'authorization: Bearer ${keys.generated}' -H 'content-type: application/json' \\`,
         `    -d '{"subject":{"id":"carol"},"org":"ACME-DE","action":"order.place","resource":{"type":"order","org":"ACME-DE","buyer":"carol","attributes":{"total":300}}}'`,

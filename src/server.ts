@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { Router } from "express";
 import type { AddressInfo } from "node:net";
 import type { Config, Scope } from "./config.ts";
 import { DecisionLog } from "./decisions/decision-log.ts";
@@ -9,6 +10,7 @@ import { answerClientError } from "./http/client-error.ts";
 import { ConnectionDrain } from "./http/connection-drain.ts";
 import { decisionFastPath } from "./http/decision-fast-path.ts";
 import { apiRoutes } from "./http/api-routes.ts";
+import { explorerPage } from "./http/explorer-page.ts";
 import { expressRoutes } from "./http/express-routes.ts";
 import type { Route } from "./http/route.ts";
 import type { Loggers } from "./logging/logger.ts";
@@ -73,7 +75,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const keys = new ApiKeys(options.apiKeys);
   const decisions = new DecisionService(engine, graph, config, new DecisionLog(loggers.decisionSink, config.DECISION_LOG_MASK), metrics);
   const routes = apiRoutes({ decisions, graph, engine, metrics, keys, startedAt, version: options.version ?? "0.0.0" });
-  const app = createApp({ logger, bodyLimitBytes: BODY_LIMIT_BYTES, routes, keys, router: expressRoutes(routes, keys) });
+  const app = createApp({ logger, bodyLimitBytes: BODY_LIMIT_BYTES, routes, keys, router: Router().use(explorerPage(), expressRoutes(routes, keys)) });
   const onInternal = (error: Error) => logger.error({ err: error }, "request failed");
   const server = createServer({ keepAliveTimeout: 65_000 });
   const drain = new ConnectionDrain(server);

@@ -111,6 +111,29 @@ export class DecisionService {
     return { ...result, ...stamp };
   }
 
+  /**
+   * The subject's effective permissions at `request.org` and at every org below it, in tree order (parents before
+   * children): one policy decision (b2b/permissions/effective) per org, each with its own decision id and log
+   * event. The orgs come from the acting tree's subtree slice; every later slice is read at least as new as the
+   * first, so the answers never mix an older view of the tree with a newer one.
+   */
+  async permissionsTree(request: PermissionsRequest) {
+    const first = await this.gatherFor(request, { subtree: true })();
+    const atLeast = { atLeast: first.graphToken };
+    const orgs = Object.entries(first.graph.orgs)
+      .filter(([, o]) => o.path.includes(request.org))
+      .sort(([, a], [, b]) => comparePaths(a.path, b.path));
+    const ids = orgs.length > 0 ? orgs.map(([id]) => id) : [request.org];
+    const answers = [];
+    let last: Stamped | undefined;
+    for (const org of ids) {
+      const { result, stamp } = await this.decide("permissions", "permissions.tree", { ...request, org, consistency: atLeast }, { input: {} });
+      answers.push({ org, parent: first.graph.orgs[org]?.parent ?? null, ...result, decisionId: stamp.decisionId });
+      last = stamp;
+    }
+    return { org: request.org, orgs: answers, policyRevision: last?.policyRevision ?? "", graphToken: last?.graphToken ?? first.graphToken };
+  }
+
   async ordersQuery(request: OrdersQueryRequest) {
     const { result, stamp } = await this.decide("orderScope", "orders.query", request, { subtree: true, input: {} });
     const filter = orderFilter(result, request.subject.id);
@@ -272,6 +295,14 @@ export class DecisionService {
     bound.count.inc();
     bound.seconds.observe(durationNs / 1e9);
   }
+}
+
+/** Tree order: an org's path sorts before its descendants' and after its elder siblings' subtrees. */
+function comparePaths(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  }
+  return a.length - b.length;
 }
 
 function outcomeOf(result: unknown): string {

@@ -17,6 +17,14 @@ const scopeSchema = z.object({ orgs: z.array(z.string()), ownOrgs: z.array(z.str
 const filterSchema = z.record(z.string(), z.unknown()).meta({
   description: 'Filter AST: {"or": [...]}, {"and": [...]}, {"field": "org"|"buyer", "op": "in"|"eq", "value": ...}',
 });
+/** The answer of b2b/permissions/effective (policies/b2b/permissions). */
+const effectiveSchema = z.looseObject({
+  roles: z.array(z.object({ key: z.string(), from: z.string(), via: z.string() })),
+  permissions: z.array(z.object({ code: z.string(), level: z.number(), from: z.array(z.string()) })),
+  orgStatus: z.string().nullable().optional(),
+  gated: z.array(z.string()).optional(),
+  reasons: reasonsSchema,
+});
 const orderKindSchema = z.enum(["always_denied", "conditional", "always_allowed"]);
 
 /**
@@ -61,14 +69,21 @@ export function decisionRoutes(decisions: DecisionService): Route[] {
       path: "/v1/permissions",
       summary: "Effective roles and permissions in an org, with where each comes from",
       request: permissionsRequestSchema,
-      response: z.looseObject({
-        roles: z.array(z.object({ key: z.string(), from: z.string(), via: z.string() })),
-        permissions: z.array(z.object({ code: z.string(), level: z.number(), from: z.array(z.string()) })),
-        orgStatus: z.string().nullable().optional(),
-        reasons: reasonsSchema,
-        ...stamp,
-      }),
+      response: effectiveSchema.extend(stamp),
       handler: async ({ body }) => ({ body: await decisions.permissions(body) }),
+    }),
+    defineRoute({
+      ...decision,
+      path: "/v1/permissions/tree",
+      summary: "Effective roles and permissions at an org and at every org below it, in tree order (one policy decision per org)",
+      request: permissionsRequestSchema,
+      response: z.object({
+        org: z.string(),
+        orgs: z.array(effectiveSchema.extend({ org: z.string(), parent: z.string().nullable(), decisionId: z.string() })),
+        policyRevision: z.string(),
+        graphToken: z.string(),
+      }),
+      handler: async ({ body }) => ({ body: await decisions.permissionsTree(body) }),
     }),
     defineRoute({
       ...decision,

@@ -36,6 +36,7 @@ export interface ManagementStore {
   updateOrg(id: string, body: unknown): Promise<Written & { org: OrgRecord }>;
   getOrg(id: string): Promise<OrgRecord>;
   getTree(id: string): Promise<{ root: string; size: number; tree: TreeNode }>;
+  listTrees(): Promise<{ root: string; name: string; size: number }[]>;
   listMembers(org: string): Promise<MembershipRecord[]>;
   putMembership(org: string, user: string, body: unknown): Promise<Written & { membership: MembershipRecord; created: boolean }>;
   deleteMembership(org: string, user: string): Promise<Written & { membership: MembershipRecord }>;
@@ -187,6 +188,18 @@ export function managementRoutes(options: { decisions: DecisionService; graph: M
         const decision = await authorize(req, "org.tree", id);
         const { tree, ...rest } = await graph.getTree(id);
         return { body: { ...rest, tree: visibleTree(tree, visibleOrgsOf(decision)) } };
+      },
+    }),
+    defineRoute({
+      ...admin,
+      method: "get",
+      path: "/v1/trees",
+      summary: "Every company (top-level org): root id, name and tree size (staff only, like /v1/export)",
+      response: z.object({ trees: z.array(z.object({ root: z.string(), name: z.string(), size: z.number() })) }),
+      handler: async ({ req }) => {
+        // The list names every company of the store: whoever may export any tree (staff) may see which there are.
+        await authorize(req, "export", undefined);
+        return { body: { trees: await graph.listTrees() } };
       },
     }),
     defineRoute({

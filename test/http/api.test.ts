@@ -51,6 +51,7 @@ describe.each(decisionTransports)("decisions through the %s", (transport, option
       "/v1/check": placeAtDe("carol", 800),
       "/v1/check/batch": { subject: { id: "carol" }, org: "ACME-DE", checks: [{ action: "order.place" }, { action: "order.view" }] },
       "/v1/permissions": { subject: { id: "bob" }, org: "ACME-EU" },
+      "/v1/permissions/tree": { subject: { id: "carol" }, org: "ACME" },
       "/v1/orders/query": { subject: { id: "carol" }, org: "ACME-DE" },
       "/v1/orders/filter": { subject: { id: "carol" }, org: "ACME-DE", orders: [{ id: "o3", org: "ACME-DE", buyer: "carol" }] },
     };
@@ -217,6 +218,46 @@ describe.each(decisionTransports)("decisions through the %s", (transport, option
       expect(body.roles).toEqual([{ key: "org_admin", from: "ACME", via: "inherited" }]);
       expect(body.permissions).toContainEqual({ code: "order.view", level: 3, from: ["org_admin@ACME"] });
       expect(body.orgStatus).toBe("active");
+    });
+  });
+
+  describe("POST /v1/permissions/tree", () => {
+    it("answers the effective permissions at every org of the subtree, in tree order, one policy decision each", async () => {
+      const { status, body } = await t.call("POST", "/v1/permissions/tree", { key: CHECK_KEY, body: { subject: { id: "carol" }, org: "ACME" } });
+      expect(status).toBe(200);
+      expect(body.orgs.map((o: any) => o.org)).toEqual(["ACME", "ACME-EU", "ACME-DE", "ACME-BER", "ACME-FR", "ACME-US", "ACME-LAB"]);
+      const at = (id: string) => body.orgs.find((o: any) => o.org === id);
+      expect(at("ACME-DE")).toMatchObject({ parent: "ACME-EU", roles: [{ key: "regional_buyer", from: "ACME-DE", via: "direct" }], orgStatus: "active" });
+      expect(at("ACME-BER").roles).toEqual([{ key: "regional_buyer", from: "ACME-DE", via: "inherited" }]);
+      expect(at("ACME").roles).toEqual([]);
+      expect(at("ACME").reasons.length).toBeGreaterThan(0);
+      // Each org's answer is exactly what POST /v1/permissions answers there.
+      for (const org of body.orgs) {
+        const one = await t.call("POST", "/v1/permissions", { key: CHECK_KEY, body: { subject: { id: "carol" }, org: org.org } });
+        const { decisionId: _a, policyRevision: _b, graphToken: _c, ...answer } = one.body;
+        const { decisionId: _d, org: _e, parent: _f, ...same } = org;
+        expect(same, org.org).toEqual(answer);
+      }
+      expect(new Set(body.orgs.map((o: any) => o.decisionId)).size).toBe(body.orgs.length);
+      expect(body).toMatchObject({ org: "ACME", policyRevision: t.sidecar.engine.revision, graphToken: expect.any(String) });
+    });
+
+    it("shows the inheritance cut: alice's org_admin stops at ACME-FR, and level-3 reach as permissions without a role", async () => {
+      const { body } = await t.call("POST", "/v1/permissions/tree", { key: CHECK_KEY, body: { subject: { id: "alice" }, org: "ACME-EU" } });
+      const at = (id: string) => body.orgs.find((o: any) => o.org === id);
+      expect(body.orgs.map((o: any) => o.org)).toEqual(["ACME-EU", "ACME-DE", "ACME-BER", "ACME-FR"]);
+      expect(at("ACME-DE").roles).toEqual([{ key: "org_admin", from: "ACME", via: "inherited" }]);
+      expect(at("ACME-FR")).toMatchObject({ roles: [], permissions: [] });
+    });
+
+    it("answers an unknown org with the policy's refusal, and needs a key", async () => {
+      const { status, body } = await t.call("POST", "/v1/permissions/tree", { key: CHECK_KEY, body: { subject: { id: "carol" }, org: "NOPE" } });
+      expect(status).toBe(200);
+      expect(body.orgs).toHaveLength(1);
+      expect(body.orgs[0]).toMatchObject({ org: "NOPE", parent: null, roles: [], permissions: [] });
+      expect(body.orgs[0].reasons.map((r: any) => r.code)).toContain("unknown_org");
+      expect((await t.call("POST", "/v1/permissions/tree", { key: null, body: { subject: { id: "carol" }, org: "ACME" } })).status).toBe(401);
+      expect((await t.call("POST", "/v1/permissions/tree", { key: CHECK_KEY, body: { subject: {}, org: "ACME" } })).status).toBe(400);
     });
   });
 
@@ -399,6 +440,16 @@ describe("import and export", () => {
     expect(res.body.orgs.map((o: { id: string }) => o.id).sort()).toEqual(["GLOBEX", "GLOBEX-OPS"]);
     expect(res.body.memberships).toContainEqual(expect.objectContaining({ user: "frank", org: "GLOBEX" }));
   });
+
+  it("lists the companies to staff only, as the export is", async () => {
+    const res = await t.call("GET", "/v1/trees", { actor: staff });
+    expect(res.status).toBe(200);
+    expect(res.body.trees).toContainEqual({ root: "GLOBEX", name: "Globex GmbH", size: 2 });
+    expect(res.body.trees.map((tree: { root: string }) => tree.root)).toEqual(expect.arrayContaining(["GLOBEX", "INITECH"]));
+    expect((await t.call("GET", "/v1/trees", { actor: "user:alice" })).status).toBe(403);
+    expect((await t.call("GET", "/v1/trees", { actor: staff, key: CHECK_KEY })).status).toBe(403);
+    expect((await t.call("GET", "/v1/trees", {})).status).toBe(400);
+  });
 });
 
 describe("operations", () => {
@@ -427,7 +478,7 @@ describe("operations", () => {
   it("GET /openapi.json describes every endpoint from the validating schemas", async () => {
     const { body } = await t.call("GET", "/openapi.json", { key: null });
     expect(body.openapi).toBe("3.0.3");
-    for (const path of ["/v1/check", "/v1/check/batch", "/v1/permissions", "/v1/orders/query", "/v1/orders/filter", "/v1/data/{path}", "/v1/orgs", "/v1/orgs/{id}/members/{userId}", "/v1/import", "/v1/export", "/health/ready"]) {
+    for (const path of ["/v1/check", "/v1/check/batch", "/v1/permissions", "/v1/permissions/tree", "/v1/orders/query", "/v1/orders/filter", "/v1/data/{path}", "/v1/orgs", "/v1/trees", "/v1/orgs/{id}/members/{userId}", "/v1/import", "/v1/export", "/health/ready"]) {
       expect(Object.keys(body.paths)).toContain(path);
     }
     expect(body.paths["/v1/check"].post.requestBody.content["application/json"].schema.required).toEqual(
