@@ -12,7 +12,8 @@ COPY policies.capabilities.json ./
 COPY policies/ policies/
 RUN OPA_BIN=/usr/local/bin/opa bash scripts/policy.sh bundle
 
-# 2. The TypeScript compiled to dist/ (tsc, with the SQL migrations copied beside it).
+# 2. The TypeScript compiled to dist/ (tsc, with the SQL migrations copied beside it), and the decision explorer built
+#    by Vite into dist/explorer/.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -20,6 +21,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs scripts/
 COPY src/ src/
+COPY explorer/ explorer/
 RUN npm run build
 
 # 3. Production dependencies only (no build step: dist/ comes from the stage above).

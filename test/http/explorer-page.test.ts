@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXPLORER_DIR } from "../../src/http/explorer-page.ts";
+import express from "express";
+import type { AddressInfo } from "node:net";
+import { EXPLORER_DIR, explorerPage } from "../../src/http/explorer-page.ts";
 import { demoDocument } from "../../src/store/demo-graph.ts";
 import { ADMIN_KEY, startTestSidecar, type TestSidecar } from "./sidecar-test-support.ts";
 
@@ -207,5 +209,22 @@ describe("the decision explorer in Chromium", () => {
     const hosts = new Set(requested.map((url) => new URL(url).host));
     expect([...hosts]).toEqual([new URL(t.sidecar.url).host]);
     expect(new URL(t.sidecar.url).hostname).toBe("127.0.0.1");
+  });
+});
+
+describe("the explorer's static files", () => {
+  it("answer 404 saying how to build them when dist/explorer is missing, with the same headers", async () => {
+    const app = express().use(explorerPage(join(tmpdir(), "b2b-authz-no-explorer-here")));
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/explorer/`);
+      expect(res.status).toBe(404);
+      expect(await res.text()).toContain("npm run build");
+      expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    } finally {
+      server.close();
+    }
   });
 });
