@@ -1,7 +1,24 @@
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { CheckRequest, Credentials, Decision, Effective, OrderScope, OrgNode, Subject } from "./api.ts";
 import { asText, howHeld, mayAct, reachedAtLevel3, reasonFields } from "./describe.ts";
 import type { Reason } from "./api.ts";
+
+/** A titled panel section; the title labels it for assistive technology. */
+function Section(props: { name: string; title: ComponentChildren; class?: string; live?: boolean; children: ComponentChildren }) {
+  return (
+    <section class={`panel-section ${props.class ?? ""}`} aria-labelledby={`${props.name}-heading`} aria-live={props.live ? "polite" : undefined}>
+      <h2 id={`${props.name}-heading`}>{props.title}</h2>
+      {props.children}
+    </section>
+  );
+}
+
+/** A form's submit handler that keeps the browser from navigating. */
+const onSubmitted = (handler: () => void) => (event: Event) => {
+  event.preventDefault();
+  handler();
+};
 
 /** The only thing shown without a key. */
 export function KeyPrompt({ onSubmit }: { onSubmit: (credentials: Credentials) => void }) {
@@ -12,10 +29,9 @@ export function KeyPrompt({ onSubmit }: { onSubmit: (credentials: Credentials) =
       <form
         class="prompt-form"
         aria-label="API key"
-        onSubmit={(event) => {
-          event.preventDefault();
+        onSubmit={onSubmitted(() => {
           if (key.trim() !== "") onSubmit({ key: key.trim(), actor: actor.trim() || "staff:ops-1" });
-        }}
+        })}
       >
         <h1>Decision explorer</h1>
         <p>The page calls the sidecar's API with your key; the key stays in this tab's session storage.</p>
@@ -38,9 +54,11 @@ export function CompanyPicker(props: { trees: { root: string; name: string; size
   const needle = query.trim().toLowerCase();
   const matches = props.trees.filter((t) => needle === "" || t.root.toLowerCase().includes(needle) || t.name.toLowerCase().includes(needle));
   return (
-    <section class="panel-section" aria-labelledby="company-heading">
-      <h2 id="company-heading">Company</h2>
-      <input name="company" type="search" placeholder="search by id or name" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+    <Section name="company" title="Company">
+      {/* Enter opens the org typed in, listed or not: a buyer, who may not list the companies, still reads its own tree. */}
+      <form onSubmit={onSubmitted(() => query.trim() !== "" && props.onPick(matches.length === 1 ? matches[0]!.root : query.trim()))}>
+        <input name="company" type="search" placeholder="search by id or name" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+      </form>
       <ul class="company-list">
         {matches.map((t) => (
           <li key={t.root}>
@@ -51,7 +69,7 @@ export function CompanyPicker(props: { trees: { root: string; name: string; size
         ))}
         {matches.length === 0 ? <li class="muted">no company matches</li> : null}
       </ul>
-    </section>
+    </Section>
   );
 }
 
@@ -59,14 +77,12 @@ export function SubjectPicker({ onPick, current }: { onPick: (subject: Subject) 
   const [id, setId] = useState("");
   const [kind, setKind] = useState<Subject["kind"]>("user");
   return (
-    <section class="panel-section" aria-labelledby="subject-heading">
-      <h2 id="subject-heading">Subject</h2>
+    <Section name="subject" title="Subject">
       <form
         class="row"
-        onSubmit={(event) => {
-          event.preventDefault();
+        onSubmit={onSubmitted(() => {
           if (id.trim() !== "") onPick({ id: id.trim(), kind });
-        }}
+        })}
       >
         <select name="kind" aria-label="subject kind" value={kind} onChange={(e) => setKind(e.currentTarget.value === "staff" ? "staff" : "user")}>
           <option value="user">user</option>
@@ -80,7 +96,7 @@ export function SubjectPicker({ onPick, current }: { onPick: (subject: Subject) 
           showing {current.kind} <strong>{current.id}</strong>
         </p>
       ) : null}
-    </section>
+    </Section>
   );
 }
 
@@ -92,12 +108,10 @@ export function CheckForm(props: { org: string; subject: Subject | null; actions
   const [total, setTotal] = useState("");
   const subject = props.subject;
   return (
-    <section class="panel-section" aria-labelledby="check-heading">
-      <h2 id="check-heading">Check</h2>
+    <Section name="check" title="Check">
       <form
         class="check-form"
-        onSubmit={(event) => {
-          event.preventDefault();
+        onSubmit={onSubmitted(() => {
           if (!subject) return;
           const amount = total.trim() === "" ? undefined : Number(total);
           const withResource = org.trim() !== "" || buyer.trim() !== "" || amount !== undefined;
@@ -116,7 +130,7 @@ export function CheckForm(props: { org: string; subject: Subject | null; actions
                 }
               : {}),
           });
-        }}
+        })}
       >
         <p class="muted">
           {subject ? subject.id : "pick a subject"} acting in <strong>{props.org}</strong>
@@ -153,7 +167,7 @@ export function CheckForm(props: { org: string; subject: Subject | null; actions
           Check
         </button>
       </form>
-    </section>
+    </Section>
   );
 }
 
@@ -173,10 +187,16 @@ function Reasons({ reasons }: { reasons: Reason[] }) {
 
 export function CheckResult({ result }: { result: Decision }) {
   return (
-    <section class="panel-section check-result" aria-labelledby="decision-heading" aria-live="polite">
-      <h2 id="decision-heading">
-        Decision <span class={`badge decision decision-${result.decision}`}>{result.decision}</span>
-      </h2>
+    <Section
+      name="decision"
+      class="check-result"
+      live
+      title={
+        <>
+          Decision <span class={`badge decision decision-${result.decision}`}>{result.decision}</span>
+        </>
+      }
+    >
       <Reasons reasons={result.reasons} />
       {result.approvers ? (
         <div class="approvers">
@@ -199,17 +219,22 @@ export function CheckResult({ result }: { result: Decision }) {
         <dt>policy revision</dt>
         <dd>{result.policyRevision}</dd>
       </dl>
-    </section>
+    </Section>
   );
 }
 
 export function OrgDetails({ org, effective, subject }: { org: OrgNode; effective: Effective | undefined; subject: Subject | null }) {
   const attributes = Object.entries(org.attributes ?? {});
   return (
-    <section class="panel-section org-details" aria-labelledby="org-heading">
-      <h2 id="org-heading">
-        <span class="org-id">{org.id}</span> <span class={`badge status status-${org.status}`}>{org.status}</span>
-      </h2>
+    <Section
+      name="org"
+      class="org-details"
+      title={
+        <>
+          <span class="org-id">{org.id}</span> <span class={`badge status status-${org.status}`}>{org.status}</span>
+        </>
+      }
+    >
       <p class="org-name">{org.name}</p>
       <p class="muted">{org.inheritRoles ? "inherits roles from above" : "✂ cut: roles held above do not reach this org"}</p>
       {attributes.length > 0 ? (
@@ -223,7 +248,7 @@ export function OrgDetails({ org, effective, subject }: { org: OrgNode; effectiv
         </dl>
       ) : null}
       {subject && effective ? <SubjectHere subject={subject} effective={effective} /> : null}
-    </section>
+    </Section>
   );
 }
 
@@ -288,10 +313,15 @@ function SubjectHere({ subject, effective }: { subject: Subject; effective: Effe
 
 export function OrderScopePanel({ scope, org }: { scope: OrderScope; org: string }) {
   return (
-    <section class="panel-section order-scope" aria-labelledby="scope-heading">
-      <h2 id="scope-heading">
-        Order scope in {org} <span class={`badge kind-${scope.kind}`}>{scope.kind}</span>
-      </h2>
+    <Section
+      name="scope"
+      class="order-scope"
+      title={
+        <>
+          Order scope in {org} <span class={`badge kind-${scope.kind}`}>{scope.kind}</span>
+        </>
+      }
+    >
       <p>
         orders of: <span class="scope-orgs">{scope.scope.orgs.length > 0 ? scope.scope.orgs.join(", ") : "none"}</span>
       </p>
@@ -302,6 +332,6 @@ export function OrderScopePanel({ scope, org }: { scope: OrderScope; org: string
         <code>{`WHERE ${scope.sql.where}\n-- params ${JSON.stringify(scope.sql.params)}`}</code>
       </pre>
       <Reasons reasons={scope.reasons} />
-    </section>
+    </Section>
   );
 }
