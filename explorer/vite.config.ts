@@ -13,7 +13,7 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL("../dist/explorer/", import.meta.url)),
     emptyOutDir: true,
-    // The module preload polyfill would be an inline-free helper anyway; modern Chromium, Firefox and Safari need none.
+    // Current Chromium, Firefox and Safari preload modules themselves: the polyfill would only add code.
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     sourcemap: false,

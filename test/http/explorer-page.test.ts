@@ -184,6 +184,13 @@ describe("the decision explorer in Chromium", () => {
     await expect.poll(() => page.textContent(".org-details h2")).toContain("ACME-FR");
     expect(await page.textContent(".org-details")).toContain("roles held above do not reach this org");
     expect(await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")).not.toBe("none");
+
+    // alice's org_admin at ACME is inherited down the tree, and stops at the cut.
+    await pickSubject(page, "alice");
+    await expect.poll(() => org(page, "ACME-DE").locator(".role").first().textContent()).toMatch(/org_admin\s+inherited from ACME$/);
+    expect(await org(page, "ACME").locator(".role").first().textContent()).toMatch(/org_admin\s+direct/);
+    expect(await org(page, "ACME-FR").locator(".role").count()).toBe(0);
+    expect(await org(page, "ACME-FR").locator(".no-act").count()).toBe(1);
     await page.close();
   });
 
