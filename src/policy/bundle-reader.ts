@@ -37,6 +37,8 @@ export const MAX_BUNDLE_BYTES = 256 * 1024 * 1024;
 interface RawBundle {
   /** Every regular file, for the digest. */
   files: { path: string; content: Uint8Array }[];
+  /** Their paths, to refuse one seen twice. */
+  paths: Set<string>;
   wasm?: Uint8Array;
   dataFiles: { path: string; content: Uint8Array }[];
   manifest?: Uint8Array;
@@ -69,13 +71,13 @@ function* tarEntries(archive: Uint8Array): Generator<{ path: string; content: Ui
 }
 
 function readArchive(archive: Uint8Array): RawBundle {
-  const raw: RawBundle = { files: [], dataFiles: [] };
+  const raw: RawBundle = { files: [], paths: new Set(), dataFiles: [] };
   for (const entry of tarEntries(gunzipSync(archive, { maxOutputLength: MAX_BUNDLE_BYTES }))) collect(raw, entry.path, entry.content);
   return raw;
 }
 
 async function readDirectory(dir: string): Promise<RawBundle> {
-  const raw: RawBundle = { files: [], dataFiles: [] };
+  const raw: RawBundle = { files: [], paths: new Set(), dataFiles: [] };
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const full = join(entry.parentPath, entry.name);
@@ -87,7 +89,8 @@ async function readDirectory(dir: string): Promise<RawBundle> {
 function collect(raw: RawBundle, entryPath: string, content: Uint8Array): void {
   const path = normalizeBundlePath(entryPath);
   // A path twice would let one copy be checked and the other loaded (or both merged): never a bundle.
-  if (raw.files.some((file) => file.path === path)) throw new BundleRefused("bundle_malformed", `the bundle holds ${path} twice`);
+  if (raw.paths.has(path)) throw new BundleRefused("bundle_malformed", `the bundle holds ${path} twice`);
+  raw.paths.add(path);
   raw.files.push({ path, content });
   if (path === "policy.wasm" || path.endsWith("/policy.wasm")) raw.wasm = content;
   else if (path === ".manifest") raw.manifest = content;
