@@ -1,7 +1,10 @@
+import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { AuthzError } from "./errors.ts";
+import { AuthzError, describeThrown } from "./errors.ts";
 import { orgStatuses, storeSettingDefaults } from "./model/policy-data.generated.ts";
+import { signingAlgorithms, type BundleVerification, type SigningAlgorithm, type VerificationKey } from "./policy/bundle-signature.ts";
 
 /** The project's own compiled policies, used when POLICY_BUNDLE is unset. */
 export const defaultPolicyBundle = fileURLToPath(new URL("../bundle/bundle.tar.gz", import.meta.url));
@@ -37,6 +40,60 @@ const memoBound = z.coerce.number().int().min(0);
 const DECISION_MEMO_MAX_CHARS_DEFAULT = 64 * 1024 * 1024;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const positiveSeconds = (fallback: number) => z.coerce.number().positive().max(86_400).default(fallback);
+
+/** A bundle source is a path, or an http(s) URL of a bundle server (OPA's bundle service protocol). */
+const bundleSourceSchema = z
+  .string()
+  .min(1)
+  .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^https?:\/\/[^/]/i.test(value), "a URL must be http:// or https://")
+  .refine((value) => !/^https?:/i.test(value) || URL.canParse(value), "not a valid URL");
+
+/**
+ * A verification key as OPA reads one: an HMAC secret as it is; for RSA and ECDSA a PEM public key (SPKI or
+ * PKCS#1) or certificate, checked here so a wrong key stops start-up rather than refusing every bundle.
+ */
+function verificationKey(algorithm: SigningAlgorithm, key: string, scope: string | undefined): VerificationKey {
+  let keyObject: KeyObject;
+  if (algorithm.startsWith("HS")) keyObject = createSecretKey(Buffer.from(key, "utf8"));
+  else {
+    keyObject = createPublicKey(key);
+    const family = algorithm.startsWith("ES") ? ["ec"] : ["rsa", "rsa-pss"];
+    if (!family.includes(keyObject.asymmetricKeyType ?? "")) throw new Error(`a ${keyObject.asymmetricKeyType ?? "?"} key cannot verify ${algorithm}`);
+  }
+  return { algorithm, key: keyObject, scope };
+}
+
+/** OPA's `keys` configuration: `{"<key id>": {"algorithm": "RS256", "key": "<PEM or HMAC secret>", "scope": "…"}}`. */
+const verificationKeysSchema = z
+  .string()
+  .transform((raw, ctx) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "not JSON: expected {\"<key id>\": {\"algorithm\", \"key\", \"scope\"?}}" });
+      return z.NEVER;
+    }
+    const shape = z
+      .record(z.string().min(1), z.object({ algorithm: z.enum(signingAlgorithms).default("RS256"), key: z.string().min(1), scope: z.string().optional() }))
+      .refine((keys) => Object.keys(keys).length > 0, "no key")
+      .safeParse(parsed);
+    if (!shape.success) {
+      ctx.addIssue({ code: "custom", message: shape.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+      return z.NEVER;
+    }
+    const keys = new Map<string, VerificationKey>();
+    for (const [id, { algorithm, key, scope }] of Object.entries(shape.data)) {
+      try {
+        keys.set(id, verificationKey(algorithm, key, scope));
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: `key "${id}": ${describeThrown(error)}` });
+        return z.NEVER;
+      }
+    }
+    return keys;
+  });
 
 /**
  * The sidecar's configuration: read from the environment once at start-up, validated, then passed around.
@@ -48,7 +105,31 @@ const settingsSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
   AUTHZ_API_KEYS: apiKeysSchema.optional(),
-  POLICY_BUNDLE: z.string().min(1).default(defaultPolicyBundle),
+  /** A `.tar.gz` or directory (polled every POLICY_WATCH_INTERVAL_MS), or an http(s) URL of a bundle server. */
+  POLICY_BUNDLE: bundleSourceSchema.default(defaultPolicyBundle),
+  /** Bearer token sent to the bundle server (never logged, never in status). */
+  POLICY_BUNDLE_TOKEN: z.string().min(1).optional(),
+  /** OPA's polling.min_delay_seconds / max_delay_seconds: each wait between polls is uniform between them. */
+  POLICY_BUNDLE_MIN_DELAY_SECONDS: positiveSeconds(60),
+  POLICY_BUNDLE_MAX_DELAY_SECONDS: positiveSeconds(120),
+  /** How long one bundle download may take. */
+  POLICY_BUNDLE_TIMEOUT_SECONDS: positiveSeconds(30),
+  /** Where the last good remote bundle is kept, for a start while the bundle server is down; unset: not kept. */
+  POLICY_BUNDLE_PERSIST_DIR: z.string().min(1).optional(),
+  /** OPA's `keys`, as JSON: with keys (here or below), every bundle must carry a valid signature. */
+  POLICY_VERIFICATION_KEYS: verificationKeysSchema.optional(),
+  /** OPA's `--verification-key`: a PEM public key, the path of a PEM file, or an HMAC secret (HS*). */
+  POLICY_VERIFICATION_KEY: z.string().min(1).optional(),
+  /** OPA's `--signing-alg` for POLICY_VERIFICATION_KEY. */
+  POLICY_SIGNING_ALG: z.enum(signingAlgorithms).default("RS256"),
+  /**
+   * OPA's `--verification-key-id` / `signing.keyid`: the key a signature must verify with, whatever its kid says.
+   * With POLICY_VERIFICATION_KEY it names that key (default "default"); with POLICY_VERIFICATION_KEYS, unset, the
+   * JWT's kid picks the key.
+   */
+  POLICY_VERIFICATION_KEY_ID: z.string().min(1).optional(),
+  /** OPA's `--scope` / `signing.scope`: the scope a signature must carry (default: the key's, else none). */
+  POLICY_VERIFICATION_SCOPE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /**
    * Tree limits (BigCommerce defaults): enforced in the write transaction and given to the policy. The store
@@ -116,15 +197,53 @@ export interface DeprecatedSetting {
   replacement: string;
 }
 
-export const configSchema = settingsSchema.transform(({ DECISION_MEMO_MAX_BYTES, DECISION_MEMO_MAX_CHARS, ...settings }) => {
+type Settings = z.output<typeof settingsSchema>;
+
+/** The verification config of the settings (bundle-signature.ts), or undefined when no key is configured. */
+function bundleVerification(settings: Settings, ctx: z.RefinementCtx): BundleVerification | undefined {
+  const { POLICY_VERIFICATION_KEYS: keys, POLICY_VERIFICATION_KEY: single, POLICY_SIGNING_ALG: algorithm } = settings;
+  const scope = settings.POLICY_VERIFICATION_SCOPE;
+  if (keys && single) {
+    ctx.addIssue({ code: "custom", path: ["POLICY_VERIFICATION_KEY"], message: "set POLICY_VERIFICATION_KEYS or POLICY_VERIFICATION_KEY, not both" });
+    return undefined;
+  }
+  if (keys) {
+    const keyId = settings.POLICY_VERIFICATION_KEY_ID;
+    if (keyId !== undefined && !keys.has(keyId)) {
+      ctx.addIssue({ code: "custom", path: ["POLICY_VERIFICATION_KEY_ID"], message: `no key "${keyId}" in POLICY_VERIFICATION_KEYS` });
+    }
+    return { keys, keyId, scope };
+  }
+  if (!single) return undefined;
+  const keyId = settings.POLICY_VERIFICATION_KEY_ID ?? "default";
+  try {
+    // As OPA's --verification-key: PEM text, else (for RSA/ECDSA) the path of a PEM file.
+    const text = algorithm.startsWith("HS") || single.includes("-----BEGIN") ? single : readFileSync(single, "utf8");
+    return { keys: new Map([[keyId, verificationKey(algorithm, text, undefined)]]), keyId, scope };
+  } catch (error) {
+    ctx.addIssue({ code: "custom", path: ["POLICY_VERIFICATION_KEY"], message: describeThrown(error) });
+    return undefined;
+  }
+}
+
+export const configSchema = settingsSchema.transform((settings, ctx) => {
+  const { DECISION_MEMO_MAX_BYTES, DECISION_MEMO_MAX_CHARS, POLICY_VERIFICATION_KEYS: _keys, POLICY_VERIFICATION_KEY: _key, ...rest } = settings;
   const deprecated: DeprecatedSetting[] = [];
   if (DECISION_MEMO_MAX_BYTES !== undefined) deprecated.push({ setting: "DECISION_MEMO_MAX_BYTES", replacement: "DECISION_MEMO_MAX_CHARS" });
+  if (rest.POLICY_BUNDLE_MAX_DELAY_SECONDS < rest.POLICY_BUNDLE_MIN_DELAY_SECONDS) {
+    ctx.addIssue({ code: "custom", path: ["POLICY_BUNDLE_MAX_DELAY_SECONDS"], message: "must not be below POLICY_BUNDLE_MIN_DELAY_SECONDS" });
+  }
   return {
-    ...settings,
+    ...rest,
     DECISION_MEMO_MAX_CHARS: DECISION_MEMO_MAX_CHARS ?? DECISION_MEMO_MAX_BYTES ?? DECISION_MEMO_MAX_CHARS_DEFAULT,
+    /** Verification keys and their checks; undefined: bundles need no signature. */
+    bundleVerification: bundleVerification(settings, ctx),
     deprecated,
   };
 });
+
+/** Whether POLICY_BUNDLE names a bundle server rather than a file or directory. */
+export const isRemoteBundle = (source: string) => /^https?:\/\//i.test(source);
 
 export type Config = z.output<typeof configSchema>;
 

@@ -15,8 +15,8 @@ import { expressRoutes } from "./http/express-routes.ts";
 import type { Route } from "./http/route.ts";
 import type { Loggers } from "./logging/logger.ts";
 import { createMetrics, registerDecisionLogMetrics, registerMemoMetrics, type Metrics } from "./metrics.ts";
-import { watchPolicyBundle } from "./policy/bundle-watcher.ts";
-import { PolicyEngine } from "./policy/policy-engine.ts";
+import type { PolicyEngine } from "./policy/policy-engine.ts";
+import { startPolicyEngine } from "./policy-source.ts";
 import { createOrgGraph, type OrgGraph } from "./graph/org-graph.ts";
 
 export interface Sidecar {
@@ -59,12 +59,9 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     logger.warn({ setting, replacement }, `${setting} is deprecated: set ${replacement} instead`);
   }
   const metrics = createMetrics();
-  const engine = await PolicyEngine.start(config.POLICY_BUNDLE, { logger, memoMaxChars: config.DECISION_MEMO_MAX_CHARS });
+  const { engine, watch: watcher } = await startPolicyEngine(config, logger, (outcome) => metrics.policyReloads.inc({ outcome: outcome.status }));
   registerMemoMetrics(metrics, () => engine.memoStats);
   registerDecisionLogMetrics(metrics, () => loggers.decisionSink.dropped);
-  const watcher = watchPolicyBundle(engine, config.POLICY_BUNDLE, config.POLICY_WATCH_INTERVAL_MS, logger, (outcome) =>
-    metrics.policyReloads.inc({ outcome: outcome.status }),
-  );
   let graph: OrgGraph;
   try {
     graph = await createOrgGraph(config, logger, metrics);
@@ -74,7 +71,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   }
   const keys = new ApiKeys(options.apiKeys);
   const decisions = new DecisionService(engine, graph, config, new DecisionLog(loggers.decisionSink, config.DECISION_LOG_MASK), metrics);
-  const routes = apiRoutes({ decisions, graph, engine, metrics, keys, startedAt, version: options.version ?? "0.0.0" });
+  const routes = apiRoutes({ decisions, graph, engine, bundleStatus: () => watcher.status(), metrics, keys, startedAt, version: options.version ?? "0.0.0" });
   const app = createApp({ logger, bodyLimitBytes: BODY_LIMIT_BYTES, routes, keys, router: Router().use(explorerPage(), expressRoutes(routes, keys)) });
   const onInternal = (error: Error) => logger.error({ err: error }, "request failed");
   const server = createServer({ keepAliveTimeout: 65_000 });

@@ -4,7 +4,8 @@ import { loadConfig } from "../config.ts";
 import { AuthzError, describeThrown } from "../errors.ts";
 import { policyTreeLimits } from "../decisions/tree-limits.ts";
 import { isPlatform, mapPlatformExport, permissionCatalog, platforms, withSourcePaths, type MappedExport, type Platform } from "../importers/index.ts";
-import { PolicyEngine } from "../policy/policy-engine.ts";
+import type { PolicyEngine } from "../policy/policy-engine.ts";
+import { startPolicyEngine } from "../policy-source.ts";
 import { openDatabase } from "../store/database.ts";
 import { GraphImportExport } from "../store/import-export.ts";
 import { migrate } from "../store/migrate.ts";
@@ -48,6 +49,17 @@ function importArgs(args: string[]): ImportArgs | string {
   return out;
 }
 
+/** The sidecar's policy, as it would load it (a remote bundle downloaded, a signature verified), without watching. */
+async function policyEngineOnce(config: ReturnType<typeof loadConfig>): Promise<PolicyEngine> {
+  const { engine, watch } = await startPolicyEngine(config);
+  const status = watch.status();
+  watch.stop();
+  if (engine.revision === null) {
+    throw new AuthzError("policy_unavailable", `no valid policy bundle at ${status.source}: ${status.lastError?.message ?? "not loaded"}`);
+  }
+  return engine;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const args = command === "import" ? importArgs(rest) : undefined;
@@ -58,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   // One engine for an import: the platform mapping reads its catalog, and it judges the tree limits, as for
   // POST /v1/import.
-  const engine = args ? await PolicyEngine.start(config.POLICY_BUNDLE) : undefined;
+  const engine = args ? await policyEngineOnce(config) : undefined;
   let mapped: MappedExport | undefined;
   if (args?.from && engine) {
     const files = await Promise.all(args.files.map(async (name) => ({ name, content: parseJson(name, await readText(name)) })));

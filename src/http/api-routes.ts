@@ -1,5 +1,6 @@
 import type { DecisionService } from "../decisions/decision-service.ts";
 import type { Metrics } from "../metrics.ts";
+import type { BundleSourceStatus } from "../policy/bundle-status.ts";
 import type { PolicyEngine } from "../policy/policy-engine.ts";
 import type { ApiKeys } from "./api-keys.ts";
 import { decisionRoutes } from "./decision-routes.ts";
@@ -16,6 +17,7 @@ export function apiRoutes(options: {
   decisions: DecisionService;
   graph: ManagementStore & GraphHealth;
   engine: PolicyEngine;
+  bundleStatus: () => BundleSourceStatus;
   metrics: Metrics;
   keys: ApiKeys;
   startedAt: Date;

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import type { Metrics } from "../metrics.ts";
+import { bundleRefusalReasons } from "../policy/bundle-refusal.ts";
+import type { BundleSourceStatus } from "../policy/bundle-status.ts";
 import type { PolicyEngine } from "../policy/policy-engine.ts";
 import type { ApiKeys } from "./api-keys.ts";
 import { defineRoute, type Route } from "./route.ts";
@@ -11,16 +13,28 @@ export interface GraphHealth {
 
 const partSchema = z.looseObject({ ready: z.boolean() });
 
+const bundleStatusSchema = z.object({
+  source: z.string(),
+  kind: z.enum(["file", "http"]),
+  signed: z.boolean(),
+  etag: z.string().nullable(),
+  servedFrom: z.enum(["source", "persisted"]).nullable(),
+  lastSuccessAt: z.string().nullable(),
+  lastError: z.object({ at: z.string(), reason: z.enum(bundleRefusalReasons), message: z.string() }).nullable(),
+  nextPollAt: z.string().nullable(),
+}) satisfies z.ZodType<BundleSourceStatus>;
+
 /** /health, /health/ready, /metrics and /openapi.json (no key); /v1/status (any key). */
 export function opsRoutes(options: {
   engine: PolicyEngine;
+  bundleStatus: () => BundleSourceStatus;
   graph: GraphHealth;
   metrics: Metrics;
   keys: ApiKeys;
   openapi: () => unknown;
   startedAt: Date;
 }): Route[] {
-  const { engine, graph, metrics, keys, openapi, startedAt } = options;
+  const { engine, bundleStatus, graph, metrics, keys, openapi, startedAt } = options;
   return [
     defineRoute({
       method: "get",
@@ -61,18 +75,20 @@ export function opsRoutes(options: {
     defineRoute({
       method: "get",
       path: "/v1/status",
-      summary: "Policy revision, bundle source, store and cache state, counts",
+      summary: "Policy revision, bundle source (ETag, last success, last error, next poll), store and cache state, counts",
       scope: "any",
       response: z.object({
         policy: z
           .object({ revision: z.string(), digest: z.string(), source: z.string(), activatedAt: z.string(), entrypoints: z.array(z.string()) })
           .nullable(),
+        bundle: bundleStatusSchema,
         graph: z.looseObject({ reachable: z.boolean() }),
         process: z.object({ pid: z.number(), startedAt: z.string(), uptimeSeconds: z.number() }),
       }),
       handler: async () => ({
         body: {
           policy: engine.info,
+          bundle: bundleStatus(),
           graph: await graph.status(),
           process: { pid: process.pid, startedAt: startedAt.toISOString(), uptimeSeconds: Math.round(process.uptime()) },
         },

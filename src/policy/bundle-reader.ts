@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { readFile, readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { AuthzError, toAuthzError } from "../errors.ts";
+import { describeThrown } from "../errors.ts";
+import { BundleRefused } from "./bundle-refusal.ts";
+import { normalizeBundlePath, verifyBundleSignature, type BundleVerification } from "./bundle-signature.ts";
 
 /** What the engine needs from an `opa build -t wasm` bundle. */
 export interface PolicyBundle {
@@ -21,9 +23,22 @@ export interface PolicyBundle {
   source: string;
 }
 
+/** A bundle to read: a `.tar.gz` file or a directory by path, or a `.tar.gz` already in memory (a download). */
+export type BundleInput = string | { archive: Uint8Array; source: string };
+
+export interface ReadOptions {
+  /** When given, the bundle must carry a valid `.signatures.json` (bundle-signature.ts), else it is refused. */
+  verification?: BundleVerification | undefined;
+}
+
+/** Largest bundle, unpacked: far above a policy pack's size, low enough that a hostile archive cannot exhaust memory. */
+export const MAX_BUNDLE_BYTES = 256 * 1024 * 1024;
+
 interface RawBundle {
   /** Every regular file, for the digest. */
   files: { path: string; content: Uint8Array }[];
+  /** Their paths, to refuse one seen twice. */
+  paths: Set<string>;
   wasm?: Uint8Array;
   dataFiles: { path: string; content: Uint8Array }[];
   manifest?: Uint8Array;
@@ -49,20 +64,20 @@ function* tarEntries(archive: Uint8Array): Generator<{ path: string; content: Ui
     const start = offset + BLOCK;
     if (start + size > archive.length) throw new Error(`truncated tar entry ${name}`);
     if (type === "0" || type === "") {
-      yield { path: (prefix ? `${prefix}/${name}` : name).replace(/^\.?\//, ""), content: archive.subarray(start, start + size) };
+      yield { path: prefix ? `${prefix}/${name}` : name, content: archive.subarray(start, start + size) };
     }
     offset = start + Math.ceil(size / BLOCK) * BLOCK;
   }
 }
 
-async function readArchive(file: string): Promise<RawBundle> {
-  const raw: RawBundle = { files: [], dataFiles: [] };
-  for (const entry of tarEntries(gunzipSync(await readFile(file)))) collect(raw, entry.path, entry.content);
+function readArchive(archive: Uint8Array): RawBundle {
+  const raw: RawBundle = { files: [], paths: new Set(), dataFiles: [] };
+  for (const entry of tarEntries(gunzipSync(archive, { maxOutputLength: MAX_BUNDLE_BYTES }))) collect(raw, entry.path, entry.content);
   return raw;
 }
 
 async function readDirectory(dir: string): Promise<RawBundle> {
-  const raw: RawBundle = { files: [], dataFiles: [] };
+  const raw: RawBundle = { files: [], paths: new Set(), dataFiles: [] };
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const full = join(entry.parentPath, entry.name);
@@ -71,7 +86,11 @@ async function readDirectory(dir: string): Promise<RawBundle> {
   return raw;
 }
 
-function collect(raw: RawBundle, path: string, content: Uint8Array): void {
+function collect(raw: RawBundle, entryPath: string, content: Uint8Array): void {
+  const path = normalizeBundlePath(entryPath);
+  // A path twice would let one copy be checked and the other loaded (or both merged): never a bundle.
+  if (raw.paths.has(path)) throw new BundleRefused("bundle_malformed", `the bundle holds ${path} twice`);
+  raw.paths.add(path);
   raw.files.push({ path, content });
   if (path === "policy.wasm" || path.endsWith("/policy.wasm")) raw.wasm = content;
   else if (path === ".manifest") raw.manifest = content;
@@ -82,7 +101,7 @@ function parseJson(content: Uint8Array, what: string): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(content)) as unknown;
   } catch (cause) {
-    throw toAuthzError(cause, "policy_unavailable", `bundle ${what} is not valid JSON`);
+    throw new BundleRefused("bundle_unreadable", `bundle ${what} is not valid JSON`, { cause });
   }
 }
 
@@ -95,7 +114,7 @@ function mergeData(files: RawBundle["dataFiles"]): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   for (const file of files.sort((a, b) => a.path.localeCompare(b.path))) {
     const value = parseJson(file.content, file.path);
-    if (!isObject(value)) throw new AuthzError("policy_unavailable", `bundle ${file.path} must hold a JSON object`);
+    if (!isObject(value)) throw new BundleRefused("bundle_malformed", `bundle ${file.path} must hold a JSON object`);
     let node = root;
     for (const segment of file.path.split("/").slice(0, -1)) {
       const next = node[segment];
@@ -126,17 +145,22 @@ export async function bundleFingerprint(source: string): Promise<string> {
 }
 
 /**
- * Loads a bundle from a `.tar.gz` written by `opa build -t wasm`, or from a directory holding the same files
- * (policy.wasm, data.json files, optional .manifest). Any problem is an AuthzError `policy_unavailable`.
+ * Loads a bundle from a `.tar.gz` written by `opa build -t wasm` (a file, or bytes downloaded), or from a directory
+ * holding the same files (policy.wasm, data.json files, optional .manifest), and verifies its signature when
+ * `options.verification` is given. Any problem is a BundleRefused (`policy_unavailable`) saying why.
  */
-export async function readPolicyBundle(source: string): Promise<PolicyBundle> {
+export async function readPolicyBundle(input: BundleInput, options: ReadOptions = {}): Promise<PolicyBundle> {
+  const source = typeof input === "string" ? input : input.source;
   let raw: RawBundle;
   try {
-    raw = (await stat(source)).isDirectory() ? await readDirectory(source) : await readArchive(source);
+    if (typeof input !== "string") raw = readArchive(input.archive);
+    else raw = (await stat(input)).isDirectory() ? await readDirectory(input) : readArchive(await readFile(input));
   } catch (cause) {
-    throw toAuthzError(cause, "policy_unavailable", `cannot read policy bundle ${source}`);
+    if (cause instanceof BundleRefused) throw cause;
+    throw new BundleRefused("bundle_unreadable", `cannot read policy bundle ${source}: ${describeThrown(cause)}`, { cause });
   }
-  if (!raw.wasm) throw new AuthzError("policy_unavailable", `policy bundle ${source} has no policy.wasm`);
+  if (options.verification) await verifyBundleSignature(raw.files, options.verification);
+  if (!raw.wasm) throw new BundleRefused("bundle_malformed", `policy bundle ${source} has no policy.wasm`);
   const data = mergeData(raw.dataFiles);
   const manifest = raw.manifest ? parseJson(raw.manifest, ".manifest") : undefined;
   const declared = isObject(manifest) && typeof manifest.revision === "string" ? manifest.revision : "";

@@ -1,7 +1,9 @@
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import type { Logger } from "pino";
 import { AuthzError, toAuthzError } from "../errors.ts";
-import { readPolicyBundle, type PolicyBundle } from "./bundle-reader.ts";
+import { readPolicyBundle, type BundleInput, type PolicyBundle } from "./bundle-reader.ts";
+import { refusalReasonOf, type BundleRefusalReason } from "./bundle-refusal.ts";
+import type { BundleVerification } from "./bundle-signature.ts";
 import { DecisionMemo, memoKey, type MemoStats } from "./decision-memo.ts";
 import { entrypoints, type EntrypointName, type EntrypointResult } from "./entrypoints.ts";
 import { selfCheckInputs } from "./self-check.ts";
@@ -24,6 +26,8 @@ export interface EngineOptions {
   logger?: Logger | undefined;
   /** Bound of the decision memo in characters of keys and answers; 0 (the default) evaluates every call. */
   memoMaxChars?: number | undefined;
+  /** Verification keys: every bundle loaded must then carry a valid signature, or it is refused. */
+  verification?: BundleVerification | undefined;
 }
 
 /** A policy input for the memo: a key that determines the input, and the input's JSON text on demand. */
@@ -43,7 +47,7 @@ export interface PolicyInfo {
 export type ReloadOutcome =
   | { status: "activated"; revision: string; digest: string; previousRevision: string | null }
   | { status: "unchanged"; revision: string; digest: string }
-  | { status: "rejected"; error: AuthzError; servingRevision: string | null };
+  | { status: "rejected"; error: AuthzError; reason: BundleRefusalReason; servingRevision: string | null };
 
 const encoder = new TextEncoder();
 
@@ -59,14 +63,21 @@ export class PolicyEngine {
   private active: ActivePolicy | null = null;
   private readonly logger: Logger | undefined;
   private readonly memoMaxChars: number;
+  private readonly verification: BundleVerification | undefined;
 
   constructor(options: EngineOptions = {}) {
     this.logger = options.logger;
     this.memoMaxChars = options.memoMaxChars ?? 0;
+    this.verification = options.verification;
+  }
+
+  /** Whether bundles must be signed (verification keys are configured). */
+  get verifiesSignatures(): boolean {
+    return this.verification !== undefined;
   }
 
   /** Loads the bundle at `source` and activates it; throws when it cannot be loaded or fails its self-check. */
-  static async start(source: string, options: EngineOptions = {}): Promise<PolicyEngine> {
+  static async start(source: BundleInput, options: EngineOptions = {}): Promise<PolicyEngine> {
     const engine = new PolicyEngine(options);
     const outcome = await engine.reload(source);
     if (outcome.status === "rejected") throw outcome.error;
@@ -99,14 +110,16 @@ export class PolicyEngine {
   }
 
   /**
-   * Loads `source` (default: the current one) and swaps it in only after it loaded and passed the self-check.
-   * On any failure the previous policy keeps serving and the outcome says why.
+   * Loads `input` (default: the current source), verifies its signature when keys are configured, and swaps it in
+   * only after it loaded and passed the self-check. On any failure the previous policy keeps serving (or, with
+   * none, decisions keep failing closed) and the outcome says why.
    */
-  async reload(source = this.active?.source): Promise<ReloadOutcome> {
-    if (!source) throw new AuthzError("policy_unavailable", "no policy bundle source given");
+  async reload(input: BundleInput | undefined = this.active?.source): Promise<ReloadOutcome> {
+    if (!input) throw new AuthzError("policy_unavailable", "no policy bundle source given");
+    const source = typeof input === "string" ? input : input.source;
     const previousRevision = this.active?.revision ?? null;
     try {
-      const bundle = await readPolicyBundle(source);
+      const bundle = await readPolicyBundle(input, { verification: this.verification });
       // By content: a rebuilt policy that kept its manifest revision is still a new policy.
       if (this.active && bundle.digest === this.active.digest && bundle.source === this.active.source) {
         return { status: "unchanged", revision: bundle.revision, digest: bundle.digest };
@@ -118,8 +131,9 @@ export class PolicyEngine {
       return { status: "activated", revision: candidate.revision, digest: candidate.digest, previousRevision };
     } catch (thrown) {
       const error = toAuthzError(thrown, "policy_unavailable", `policy bundle ${source} rejected`);
-      this.logger?.error({ err: error, source, servingRevision: previousRevision }, "policy reload rejected");
-      return { status: "rejected", error, servingRevision: previousRevision };
+      const reason = refusalReasonOf(thrown);
+      this.logger?.error({ err: error, reason, source, servingRevision: previousRevision }, "policy reload rejected");
+      return { status: "rejected", error, reason, servingRevision: previousRevision };
     }
   }
 

@@ -90,6 +90,14 @@ describe("bundle content digest", () => {
       const events = lines.filter((l) => l.includes('"log":"decision"')).map((l) => JSON.parse(l) as { decision_id: string; bundles: unknown });
       const event = events.find((e) => e.decision_id === answer.body.decisionId);
       expect(event?.bundles).toEqual({ b2b: { revision, digest: after.body.policy.digest } });
+
+      // The watcher's status: a file, read, polled again soon; then a broken file refused, the bundle still serving.
+      expect(after.body.bundle).toMatchObject({ source: serving, kind: "file", signed: false, etag: null, servedFrom: "source", lastError: null });
+      expect(Date.parse(after.body.bundle.nextPollAt as string)).toBeGreaterThan(Date.parse(after.body.bundle.lastSuccessAt as string));
+      await writeFile(`${serving}.new`, "not a bundle");
+      await rename(`${serving}.new`, serving);
+      await eventually(async () => (await t.call("GET", "/v1/status")).body.bundle.lastError?.reason === "bundle_unreadable", "the broken file refused");
+      expect((await ask()).body.policyRevision).toBe(revision);
     } finally {
       await t.sidecar.close();
     }
