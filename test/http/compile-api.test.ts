@@ -7,13 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoDocument } from "../../src/store/demo-graph.ts";
 import { importRandomGraph, insertOrders, prepareForRandomGraphs, type RandomOrder } from "./random-graph.ts";
 import { captureLogLines, CHECK_KEY, startTestSidecar, type TestSidecar } from "./sidecar-test-support.ts";
+import { prismaClient, type Prisma } from "../support/prisma-client.ts";
 
 /**
  * OPA's extended Compile API over order visibility, through the unmodified OPA TypeScript client: getFilters and
  * getMultipleFilters against a running sidecar; the PostgreSQL filter run on a real PostgreSQL table (plain, and
  * through an alias over a mixed-case quoted view), the SQLite filter on a real SQLite (sql.js), the Prisma `where`
- * from @open-policy-agent/ucast-prisma and the UCAST tree interpreted by @ucast/js: over randomized graphs, each
- * selects exactly the orders POST /v1/orders/filter keeps.
+ * from @open-policy-agent/ucast-prisma run by a real Prisma client on the same PostgreSQL (both models), and the
+ * UCAST tree interpreted by @ucast/js: over randomized graphs, each selects exactly the orders POST
+ * /v1/orders/filter keeps.
  */
 const PATH = "b2b/orders/scope";
 const log = captureLogLines();
@@ -21,6 +23,7 @@ let t: TestSidecar;
 let db: pg.Pool;
 let sqlite: Database;
 let opa: OPAClient;
+let prisma: ReturnType<typeof prismaClient>;
 
 beforeAll(async () => {
   t = await startTestSidecar("compile_api", { LOG_LEVEL: "info" }, log.destination);
@@ -33,28 +36,16 @@ beforeAll(async () => {
   sqlite = new SQL.Database();
   sqlite.run("create table orders (id text primary key, org_id text not null, buyer_id text not null)");
   opa = new OPAClient(t.sidecar.url, { headers: { authorization: `Bearer ${CHECK_KEY}` } });
+  prisma = prismaClient(t.databaseUrl);
 });
 afterAll(async () => {
+  await prisma?.$disconnect();
   sqlite?.close();
   await db?.end();
   await t?.sidecar.close();
 });
 
 const mixedCase = { orders: { $self: "o", org_id: "OrgId", buyer_id: "BuyerId" } };
-
-/** The Prisma semantics of the `where` ucast-prisma builds (OR, AND, NOT, equals, in), over one row. */
-function prismaMatches(where: Record<string, any>, row: Record<string, string>): boolean {
-  return Object.entries(where).every(([key, condition]) => {
-    if (key === "OR") return (condition as Record<string, any>[]).some((c) => prismaMatches(c, row));
-    if (key === "AND") return (condition as Record<string, any>[]).every((c) => prismaMatches(c, row));
-    if (key === "NOT") return !prismaMatches(condition, row);
-    return Object.entries(condition as Record<string, unknown>).every(([op, value]) => {
-      if (op === "equals") return row[key] === value;
-      if (op === "in") return (value as string[]).includes(row[key]!);
-      throw new Error(`unexpected Prisma operator ${op}`);
-    });
-  });
-}
 
 /** getFilters for a target whose filter is never true rejects, as against OPA: its answer has no result. */
 async function filtersOrNone<T>(get: () => Promise<T>): Promise<T | "none"> {
@@ -98,9 +89,26 @@ describe.each([11, 23, 37, 41])("random graph seed %i", (seed) => {
       const aliasedQuery = aliased === "none" ? "none" : (aliased.query as string);
       expect(await pgIds('select o."Id" as id from "ShopOrders" o', aliasedQuery, seed, 'o."Id"'), label).toEqual(expected);
 
-      const prisma = await filtersOrNone(() => opa.getFilters(PATH, input, "orders"));
-      const prismaIds = prisma === "none" ? [] : rows.filter((row) => prismaMatches(prisma.query as Record<string, any>, row)).map((r) => r.id);
-      expect(prismaIds.sort(), label).toEqual(expected);
+      const prismaWhere = await filtersOrNone(() => opa.getFilters(PATH, input, "orders"));
+      const ofSeed = { id: { startsWith: `R${seed}-` } };
+      const prismaRows =
+        prismaWhere === "none"
+          ? []
+          : await prisma.orders.findMany({ where: { AND: [prismaWhere.query as Prisma.ordersWhereInput, ofSeed] }, orderBy: { id: "asc" } });
+      expect(prismaRows.map((row) => row.id), label).toEqual(expected);
+
+      // The same through Prisma's own names for the mixed-case relation. The client drops UCAST mappings from its
+      // request (its schema keeps only the SQL dialects' keys), so ucast-prisma's own translations rename here.
+      const shopWhere = await filtersOrNone(async () => {
+        const { query } = await opa.getFilters(PATH, input, { target: "ucastALL" });
+        const translations = { orders: { $self: "shopOrder", org_id: "orgId", buyer_id: "buyerId" } };
+        return { query: ucastToPrisma(query as Record<string, unknown>, "shopOrder", { translations }) };
+      });
+      const shopRows =
+        shopWhere === "none"
+          ? []
+          : await prisma.shopOrder.findMany({ where: { AND: [shopWhere.query as Prisma.ShopOrderWhereInput, ofSeed] }, orderBy: { id: "asc" } });
+      expect(shopRows.map((row) => row.id), label).toEqual(expected);
 
       const multi = await opa.getMultipleFilters(PATH, input, { targets: ["ucastALL", "postgresql", "sqlite"] });
       // The client hands over the result's targets, and undefined for a result without any (never true).
@@ -111,7 +119,7 @@ describe.each([11, 23, 37, 41])("random graph seed %i", (seed) => {
         ucast === undefined ? [] : rows.filter((row) => Object.keys(ucast).length === 0 || interpret(ucast as never, { orders: row })).map((r) => r.id);
       expect(ucastIds.sort(), label).toEqual(expected);
       // ucast-prisma turns the multitarget's UCAST into the same where as the Prisma target's.
-      if (ucast !== undefined && prisma !== "none") expect(ucastToPrisma(ucast, "orders")).toEqual(prisma.query);
+      if (ucast !== undefined && prismaWhere !== "none") expect(ucastToPrisma(ucast, "orders")).toEqual(prismaWhere.query);
       const sqliteQuery = targets.sqlite?.query as string | undefined;
       const sqliteIds =
         sqliteQuery === undefined
@@ -143,6 +151,11 @@ describe("OPA's answer shapes", () => {
     expect(ucast.body.result).toEqual({
       query: { type: "field", operator: "in", field: "orders.org_id", value: ["ACME-BER", "ACME-DE"] },
     });
+    const mapped = await compile("application/vnd.opa.ucast.prisma+json", {
+      input: carol(),
+      options: { targetSQLTableMappings: { prisma: { orders: { $self: "shopOrder", org_id: "orgId" } } } },
+    });
+    expect(mapped.body.result.query.field).toBe("shopOrder.orgId");
     const minimal = await compile("application/vnd.opa.ucast.minimal+json", { input: carol() });
     expect(minimal.body.result.query).toEqual({
       type: "compound",
