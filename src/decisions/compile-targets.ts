@@ -1,7 +1,17 @@
 import pg from "pg";
 import { z } from "zod";
 import { fieldError, parseOrThrow } from "../validation.ts";
-import { foldFilter, quoteColumn, renderSql, type OrderField, type OrderFilter, type SqlLeaves } from "./order-filter.ts";
+import {
+  foldFilter,
+  IDENTIFIER,
+  identifierPattern,
+  qualifiedNamePattern,
+  quoteColumn,
+  renderSql,
+  type OrderField,
+  type OrderFilter,
+  type SqlLeaves,
+} from "./order-filter.ts";
 
 /**
  * The order filter tree (order-filter.ts) compiled to the targets of OPA's extended Compile API
@@ -52,7 +62,7 @@ export function targetsOf(accept: string | undefined, targetDialects: readonly s
 /** The columns the unknown `input.<table>` has in the filter, as a policy names them (`input.orders.org_id`). */
 export const unknownColumns: Readonly<Record<OrderField, string>> = { org: "org_id", buyer: "buyer_id" };
 export const DEFAULT_UNKNOWN = "input.orders";
-export const unknownPattern = /^input\.([A-Za-z_][A-Za-z0-9_]{0,62})$/;
+export const unknownPattern = new RegExp(`^input\\.(${IDENTIFIER})$`);
 
 /** Where a target's filter lands: the table (or alias) and the column of each field, after the mappings. */
 export interface TableNames {
@@ -60,12 +70,9 @@ export interface TableNames {
   columns: Record<OrderField, string>;
 }
 
-/** A mapped name: an identifier of at most 63 characters (PostgreSQL's limit); the table may be schema-qualified. */
-const identifier = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-const columnName = z.string().regex(identifier, "must be an identifier like org_id or OrgId");
-const tableName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/, "must be a table or alias like orders, o or shop.orders");
+/** A mapped name is an identifier; the table may be schema-qualified. */
+const columnName = z.string().regex(identifierPattern, "must be an identifier like org_id or OrgId");
+const tableName = z.string().regex(qualifiedNamePattern, "must be a table or alias like orders, o or shop.orders");
 const tableMappingSchema = z.looseObject({
   $self: tableName.optional(),
   ...Object.fromEntries(Object.values(unknownColumns).map((column) => [column, columnName.optional()])),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { key, text } from "../validation.ts";
 import { targetDialectNames, unknownPattern } from "./compile-targets.ts";
+import { qualifiedNamePattern } from "./order-filter.ts";
 
 /**
  * Request and response schemas of the decision endpoints (README, API). They validate requests at the edge
@@ -68,7 +69,7 @@ export type PermissionsRequest = z.infer<typeof permissionsRequestSchema>;
  */
 const column = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/, "must be a column name like org_id or o.org_id");
+  .regex(qualifiedNamePattern, "must be a column name like org_id or o.org_id");
 
 export const ordersQueryRequestSchema = z.object({
   ...actingIn,

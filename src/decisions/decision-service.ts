@@ -145,7 +145,7 @@ export class DecisionService {
    * the graph slice, so unmodified OPA clients get the same answers as the native endpoints.
    */
   async data(path: string, input: unknown): Promise<{ result: unknown; decision_id: string } & Omit<Stamped, "decisionId">> {
-    const entry = dataApiEntrypoints.get(path.replace(/^\/+|\/+$/g, ""));
+    const entry = dataApiEntrypoints.get(entrypointPath(path));
     if (!entry) {
       throw new AuthzError("not_found", `no decision at data path "${path}"`, {
         details: [{ path: "path", message: `one of: ${[...dataApiEntrypoints.keys()].join(", ")}` }],
@@ -171,7 +171,7 @@ export class DecisionService {
    * decision of b2b/orders/scope, with OPA's compile fields under `custom`.
    */
   async compile(path: string, request: CompileRequest, targets: readonly CompileTarget[]): Promise<CompileAnswer> {
-    if (path.replace(/^\/+|\/+$/g, "") !== entrypoints.orderScope.path) {
+    if (entrypointPath(path) !== entrypoints.orderScope.path) {
       throw new AuthzError("not_found", `no filter rule at compile path "${path}"`, {
         details: [{ path: "path", message: `must be ${entrypoints.orderScope.path}` }],
       });
@@ -317,6 +317,9 @@ export class DecisionService {
     bound.seconds.observe(durationNs / 1e9);
   }
 }
+
+/** An OPA API path (`/b2b/orders/scope/`) as the entrypoint it names. */
+const entrypointPath = (path: string) => path.replace(/^\/+|\/+$/g, "");
 
 function outcomeOf(result: unknown): string {
   if (Array.isArray(result)) return "batch";

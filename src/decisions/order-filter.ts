@@ -45,6 +45,12 @@ export function orderFilter(scope: OrderScope, subjectId: string): OrderFilter {
   return { or: any };
 }
 
+/** A SQL name a host may give (a column, a table or alias): an identifier of at most 63 characters, PostgreSQL's limit. */
+export const IDENTIFIER = "[A-Za-z_][A-Za-z0-9_]{0,62}";
+export const identifierPattern = new RegExp(`^${IDENTIFIER}$`);
+/** A name optionally qualified once: `o.org_id`, `shop.orders`. */
+export const qualifiedNamePattern = new RegExp(`^${IDENTIFIER}(\\.${IDENTIFIER})?$`);
+
 /**
  * A column reference (`org_id`, `o.org_id`) as a quoted PostgreSQL identifier, part by part: unquoted, `user` or
  * `current_user` would be the session's role name, not a column, and `Org_Id` would fold to `org_id`.
