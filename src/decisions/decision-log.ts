@@ -12,6 +12,8 @@ export interface DecisionEvent {
   graphToken: string | null;
   durationNs: number;
   error?: { code: string; message: string };
+  /** What the endpoint adds, as OPA's compile events carry `custom` (type, unknowns, targets). */
+  custom?: Record<string, unknown> | undefined;
 }
 
 /** Where decision events go as lines: the decision log's sink (src/logging/decision-sink.ts), or a test's writer. */
@@ -57,6 +59,7 @@ export class DecisionLog {
       bundles: { b2b: { revision: event.revision, digest: event.digest } },
       graph_token: event.graphToken,
       metrics: { timer_server_handler_ns: event.durationNs },
+      ...(event.custom ? { custom: scrub(event.custom) } : {}),
       ...(event.error ? { error: scrub(event.error) } : {}),
       msg: "decision",
     });

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { key, text } from "../validation.ts";
+import { targetDialectNames, unknownPattern } from "./compile-targets.ts";
+import { qualifiedNamePattern } from "./order-filter.ts";
 
 /**
  * Request and response schemas of the decision endpoints (README, API). They validate requests at the edge
@@ -67,7 +69,7 @@ export type PermissionsRequest = z.infer<typeof permissionsRequestSchema>;
  */
 const column = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/, "must be a column name like org_id or o.org_id");
+  .regex(qualifiedNamePattern, "must be a column name like org_id or o.org_id");
 
 export const ordersQueryRequestSchema = z.object({
   ...actingIn,
@@ -102,3 +104,30 @@ export const batchResponseSchema = z.object({
   policyRevision: z.string(),
   graphToken: z.string(),
 });
+
+/**
+ * OPA's extended Compile API request (`POST /v1/compile/{path}`): `input` is what the Data API's
+ * b2b/orders/scope takes (subject, acting org, consistency), `unknowns` names the orders table as a policy would
+ * (`["input.orders"]`, the default), `options` as OPA has them. `query` is ignored as OPA ignores it when the path
+ * names the rule; `disableInlining` and `maskRule` have nothing to act on (no partial evaluation, no masks).
+ */
+export const compileRequestSchema = z.object({
+  input: permissionsRequestSchema,
+  query: z.string().max(4096).optional(),
+  unknowns: z
+    .array(z.string().regex(unknownPattern, "must be input.<table>, like input.orders"))
+    .max(1, "the order filter has one unknown: the orders table")
+    .optional(),
+  options: z
+    .object({
+      disableInlining: z.array(z.string().max(4096)).max(100).optional(),
+      targetDialects: z.array(z.enum(targetDialectNames)).max(targetDialectNames.length * 2).optional(),
+      targetSQLTableMappings: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .meta({ description: 'OPA\'s table and column mappings: {"postgresql": {"orders": {"$self": "o", "org_id": "OrgId"}}}' }),
+      maskRule: z.string().max(4096).optional(),
+    })
+    .default({}),
+});
+export type CompileRequest = z.infer<typeof compileRequestSchema>;

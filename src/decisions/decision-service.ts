@@ -15,6 +15,7 @@ import {
   permissionsRequestSchema,
   type BatchRequest,
   type CheckRequest,
+  type CompileRequest,
   type OrdersFilterRequest,
   type OrdersQueryRequest,
   type PermissionsRequest,
@@ -23,6 +24,16 @@ import {
 } from "./decision-schemas.ts";
 import { policyInput } from "./input-json.ts";
 import { filterToPredicate, filterToSql, orderFilter } from "./order-filter.ts";
+import {
+  compileFilter,
+  DEFAULT_UNKNOWN,
+  tableNames,
+  targetDialectName,
+  unknownPattern,
+  type CompiledFilter,
+  type CompileTarget,
+  type TableNames,
+} from "./compile-targets.ts";
 import type { TreeLimitJudge } from "../model/tree-limits.ts";
 import { policyTreeLimits } from "./tree-limits.ts";
 
@@ -53,6 +64,12 @@ type DataInput = {
 };
 
 const UNKNOWN_ACTION = "unknown_action";
+
+/** A compile's filters, one per target asked for, and the decision's stamp. */
+export interface CompileAnswer {
+  filters: { target: CompileTarget; filter: CompiledFilter }[];
+  stamp: Stamped;
+}
 
 /**
  * Answers decisions: gathers the slice of the org graph, evaluates the policy, stamps the answer with a decision
@@ -151,7 +168,7 @@ export class DecisionService {
    * the graph slice, so unmodified OPA clients get the same answers as the native endpoints.
    */
   async data(path: string, input: unknown): Promise<{ result: unknown; decision_id: string } & Omit<Stamped, "decisionId">> {
-    const entry = dataApiEntrypoints.get(path.replace(/^\/+|\/+$/g, ""));
+    const entry = dataApiEntrypoints.get(entrypointPath(path));
     if (!entry) {
       throw new AuthzError("not_found", `no decision at data path "${path}"`, {
         details: [{ path: "path", message: `one of: ${[...dataApiEntrypoints.keys()].join(", ")}` }],
@@ -169,6 +186,31 @@ export class DecisionService {
       input: policyInput,
     });
     return { result, decision_id: stamp.decisionId, policyRevision: stamp.policyRevision, graphToken: stamp.graphToken };
+  }
+
+  /**
+   * OPA's extended Compile API over order visibility: the filter of `/v1/orders/query`, compiled for each target
+   * the caller asked for (`Accept`, `options.targetDialects`) with its table and column mappings. Logged as a
+   * decision of b2b/orders/scope, with OPA's compile fields under `custom`.
+   */
+  async compile(path: string, request: CompileRequest, targets: readonly CompileTarget[]): Promise<CompileAnswer> {
+    if (entrypointPath(path) !== entrypoints.orderScope.path) {
+      throw new AuthzError("not_found", `no filter rule at compile path "${path}"`, {
+        details: [{ path: "path", message: `must be ${entrypoints.orderScope.path}` }],
+      });
+    }
+    const unknown = request.unknowns?.[0] ?? DEFAULT_UNKNOWN;
+    const table = unknownPattern.exec(unknown)?.[1] ?? "orders";
+    // Mappings are checked before the decision: a bad name is the caller's 400, not a logged decision.
+    const names = targets.map((target) => tableNames(request.options.targetSQLTableMappings, target, table));
+    const { input } = request;
+    const { result, stamp } = await this.decide("orderScope", "compile", input, {
+      subtree: true,
+      input: {},
+      custom: { type: "open-policy-agent/compile", unknowns: [unknown], targets: targets.map(targetDialectName) },
+    });
+    const filter = orderFilter(result, input.subject.id);
+    return { filters: targets.map((target, i) => ({ target, filter: compileFilter(filter, target, names[i] as TableNames) })), stamp };
   }
 
   /**
@@ -235,10 +277,10 @@ export class DecisionService {
     name: E,
     endpoint: string,
     request: { subject: Subject; org: string; consistency?: { atLeast: string } | undefined },
-    options: { resources?: Resource[]; subtree?: boolean; input: Record<string, unknown> },
+    options: { resources?: Resource[]; subtree?: boolean; input: Record<string, unknown>; custom?: Record<string, unknown> },
   ): Promise<{ result: EntrypointResult<E>; stamp: Stamped }> {
     const requestInput = { subject: request.subject, org: request.org, ...options.input };
-    return this.evaluateLogged(name, endpoint, requestInput, this.gatherFor(request, options));
+    return this.evaluateLogged(name, endpoint, requestInput, this.gatherFor(request, options), options.custom);
   }
 
   /** Gathers the facts, evaluates, logs one decision event and observes metrics; failures are logged and rethrown typed. */
@@ -247,6 +289,7 @@ export class DecisionService {
     endpoint: string,
     requestInput: Record<string, unknown>,
     gather: () => Promise<GraphSlice>,
+    custom?: Record<string, unknown>,
   ): Promise<{ result: EntrypointResult<E>; stamp: Stamped }> {
     const started = performance.now();
     const decisionId = randomUUID();
@@ -259,7 +302,7 @@ export class DecisionService {
       const policyRevision = this.engine.revision ?? "";
       const durationNs = Math.round((performance.now() - started) * 1e6);
       if (this.log.enabled) {
-        this.log.write({ decisionId, path, input: requestInput, result, revision: policyRevision, digest: this.engine.digest, graphToken, durationNs });
+        this.log.write({ decisionId, path, input: requestInput, result, revision: policyRevision, digest: this.engine.digest, graphToken, durationNs, custom });
       }
       this.observe(endpoint, outcomeOf(result), durationNs);
       return { result, stamp: { decisionId, policyRevision, graphToken } };
@@ -275,6 +318,7 @@ export class DecisionService {
         digest: this.engine.digest,
         graphToken,
         durationNs,
+        custom,
         error: { code: error.code, message: error.message },
       });
       this.observe(endpoint, "error", durationNs);
@@ -304,6 +348,8 @@ function comparePaths(a: readonly string[], b: readonly string[]): number {
   }
   return a.length - b.length;
 }
+/** An OPA API path (`/b2b/orders/scope/`) as the entrypoint it names. */
+const entrypointPath = (path: string) => path.replace(/^\/+|\/+$/g, "");
 
 function outcomeOf(result: unknown): string {
   if (Array.isArray(result)) return "batch";

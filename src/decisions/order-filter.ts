@@ -45,6 +45,12 @@ export function orderFilter(scope: OrderScope, subjectId: string): OrderFilter {
   return { or: any };
 }
 
+/** A SQL name a host may give (a column, a table or alias): an identifier of at most 63 characters, PostgreSQL's limit. */
+export const IDENTIFIER = "[A-Za-z_][A-Za-z0-9_]{0,62}";
+export const identifierPattern = new RegExp(`^${IDENTIFIER}$`);
+/** A name optionally qualified once: `o.org_id`, `shop.orders`. */
+export const qualifiedNamePattern = new RegExp(`^${IDENTIFIER}(\\.${IDENTIFIER})?$`);
+
 /**
  * A column reference (`org_id`, `o.org_id`) as a quoted PostgreSQL identifier, part by part: unquoted, `user` or
  * `current_user` would be the session's role name, not a column, and `Org_Id` would fold to `org_id`.
@@ -56,12 +62,17 @@ export function quoteColumn(column: string): string {
     .join(".");
 }
 
+/** How a SQL target writes the leaves of the tree (a value as a parameter, or as a literal of its dialect). */
+export interface SqlLeaves {
+  in(column: string, values: readonly string[]): string;
+  eq(column: string, value: string): string;
+}
+
 /**
- * The filter as a PostgreSQL condition. Column names were validated as identifiers at the edge and are quoted
- * here; values only ever travel as parameters. Nested groups are parenthesized; the top level is not.
+ * The filter as SQL text over the leaves' writer: nested groups are parenthesized, and the top level too when
+ * `wrapTop` (a condition a host appends more to must keep its precedence); `{and: []}` is TRUE, `{or: []}` FALSE.
  */
-export function filterToSql(filter: OrderFilter, columns: OrderColumns): SqlCondition {
-  const params: (string | string[])[] = [];
+export function renderSql(filter: OrderFilter, columnOf: (field: OrderField) => string, leaves: SqlLeaves, wrapTop = false): string {
   const compile = (node: OrderFilter, nested: boolean): string => {
     if ("and" in node || "or" in node) {
       const [parts, joiner, empty] = "and" in node ? [node.and, " AND ", "TRUE"] : [node.or, " OR ", "FALSE"];
@@ -69,12 +80,45 @@ export function filterToSql(filter: OrderFilter, columns: OrderColumns): SqlCond
       const text = parts.map((part) => compile(part, true)).join(joiner);
       return nested && parts.length > 1 ? `(${text})` : text;
     }
-    params.push(node.value);
-    const column = quoteColumn(columns[node.field]);
-    return node.op === "in" ? `${column} = ANY($${params.length})` : `${column} = $${params.length}`;
+    const column = columnOf(node.field);
+    return node.op === "in" ? leaves.in(column, node.value) : leaves.eq(column, node.value);
   };
-  const where = compile(filter, false);
+  return compile(filter, wrapTop);
+}
+
+/**
+ * The filter as a PostgreSQL condition. Column names were validated as identifiers at the edge and are quoted
+ * here; values only ever travel as parameters. Nested groups are parenthesized; the top level is not.
+ */
+export function filterToSql(filter: OrderFilter, columns: OrderColumns): SqlCondition {
+  const params: (string | string[])[] = [];
+  const where = renderSql(filter, (field) => quoteColumn(columns[field]), {
+    in: (column, values) => `${column} = ANY($${params.push([...values])})`,
+    eq: (column, value) => `${column} = $${params.push(value)}`,
+  });
   return { where, params };
+}
+
+/**
+ * The filter with its constant parts folded: `true` (always visible), `false` (never), or a tree without empty
+ * groups, empty `in` lists or groups of one, so a target that has no constants (OPA's Compile API answers) need not
+ * spell one.
+ */
+export function foldFilter(filter: OrderFilter): OrderFilter | boolean {
+  if ("and" in filter || "or" in filter) {
+    const isAnd = "and" in filter;
+    const parts: OrderFilter[] = [];
+    for (const part of isAnd ? filter.and : filter.or) {
+      const folded = foldFilter(part);
+      // false decides an and, true decides an or; the other constant drops out.
+      if (folded === !isAnd) return !isAnd;
+      if (folded !== isAnd) parts.push(folded as OrderFilter);
+    }
+    if (parts.length === 0) return isAnd;
+    if (parts.length === 1) return parts[0] as OrderFilter;
+    return isAnd ? { and: parts } : { or: parts };
+  }
+  return filter.op === "in" && filter.value.length === 0 ? false : filter;
 }
 
 /** The filter as a predicate over orders held in memory. */

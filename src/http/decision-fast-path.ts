@@ -6,10 +6,10 @@ import { errorBody, httpStatusOf, shouldClose } from "./error-response.ts";
 import { readJsonBody } from "./request-body.ts";
 import { scopeRefusal, type Route } from "./route.ts";
 
-function send(res: ServerResponse, status: number, body: unknown, close = false): void {
+function send(res: ServerResponse, status: number, body: unknown, close = false, contentType = "application/json; charset=utf-8"): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
+    "content-type": contentType,
     "content-length": Buffer.byteLength(payload),
     ...(close ? { connection: "close" } : {}),
   });
@@ -55,7 +55,7 @@ export function decisionFastPath(options: {
       .then(
         (answer) => {
           if ("text" in answer) sendText(res, answer.status ?? 200, answer.text, answer.contentType);
-          else send(res, answer.status ?? 200, answer.body);
+          else send(res, answer.status ?? 200, answer.body, false, answer.contentType);
         },
         (thrown: unknown) => {
           const error = toAuthzError(thrown, "internal", "decision failed");

@@ -3,12 +3,14 @@ import {
   batchRequestSchema,
   batchResponseSchema,
   checkRequestSchema,
+  compileRequestSchema,
   decisionResponseSchema,
   ordersFilterRequestSchema,
   ordersQueryRequestSchema,
   permissionsRequestSchema,
 } from "../decisions/decision-schemas.ts";
-import type { DecisionService } from "../decisions/decision-service.ts";
+import type { CompileAnswer, DecisionService } from "../decisions/decision-service.ts";
+import { compileMediaTypes, MULTITARGET_MEDIA_TYPE, targetsOf, type CompiledFilter } from "../decisions/compile-targets.ts";
 import { defineRoute, type Route } from "./route.ts";
 
 const stamp = { decisionId: z.string(), policyRevision: z.string(), graphToken: z.string() };
@@ -40,6 +42,28 @@ const dataRequestSchema = z
   })
   .optional()
   .catch(undefined);
+
+const compiledSchema = z.object({ query: z.union([z.string(), z.record(z.string(), z.unknown())]) });
+const compileStamp = { decision_id: z.string(), policyRevision: z.string(), graphToken: z.string() };
+
+/**
+ * OPA's compile answer: `result` is one target's `{query}`, or the multitarget's `{ucast, postgresql, sqlite}`; a
+ * target whose filter is never true has no result (OPA's "always denied"). The stamp is ours, as in the Data API.
+ */
+function compileResponse(answer: CompileAnswer, multi: boolean) {
+  const stamp = { decision_id: answer.stamp.decisionId, policyRevision: answer.stamp.policyRevision, graphToken: answer.stamp.graphToken };
+  if (!multi) {
+    const filter = answer.filters[0]?.filter;
+    return { ...(filter ? { result: filter } : {}), ...stamp };
+  }
+  const result: Record<string, NonNullable<CompiledFilter>> = {};
+  for (const { target, filter } of answer.filters) {
+    // One UCAST representation serves every UCAST dialect asked for; the first one asked for wins, as in OPA.
+    const key = target.target === "ucast" ? "ucast" : target.dialect;
+    if (filter && !(key in result)) result[key] = filter;
+  }
+  return { result, ...stamp };
+}
 
 /**
  * The decision endpoints, the hot path of every storefront request (served by the node:http fast path), and OPA's
@@ -107,6 +131,27 @@ export function decisionRoutes(decisions: DecisionService): Route[] {
       request: ordersFilterRequestSchema,
       response: z.object({ visible: z.array(z.string()), kind: orderKindSchema, ...stamp }),
       handler: async ({ body }) => ({ body: await decisions.ordersFilter(body) }),
+    }),
+    defineRoute({
+      method: "post",
+      path: "/v1/compile/{path}",
+      summary:
+        "OPA's extended Compile API for order visibility (b2b/orders/scope): the visible-orders filter as UCAST or SQL, chosen by Accept",
+      scope: "check",
+      bodyRequired: true,
+      headers: [{ name: "Accept", description: compileMediaTypes.join(", "), required: true }],
+      request: compileRequestSchema,
+      response: z.object({
+        result: z.union([compiledSchema, z.record(z.string(), compiledSchema)]).optional(),
+        ...compileStamp,
+      }),
+      responseTypes: compileMediaTypes,
+      handler: async ({ body, params, req }) => {
+        const accept = req.headers.accept;
+        const targets = targetsOf(accept, body.options.targetDialects);
+        const answer = await decisions.compile(params.path ?? "", body, targets);
+        return { body: compileResponse(answer, accept?.trim() === MULTITARGET_MEDIA_TYPE), contentType: accept?.trim() ?? "" };
+      },
     }),
     defineRoute({
       method: "post",

@@ -48,7 +48,7 @@ export function expressRoutes(routes: readonly Route[], keys: ApiKeys): Router {
         .then((answer) => {
           res.status(answer.status ?? 200);
           if ("text" in answer) res.type(answer.contentType).send(answer.text);
-          else res.json(answer.body);
+          else (answer.contentType ? res.type(answer.contentType) : res).json(answer.body);
         })
         .catch(next);
     });

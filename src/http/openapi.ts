@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Route } from "./route.ts";
 
 /** What the document reads of a route of the table: the same zod schemas validate the request and describe it here. */
-export type ApiOperation = Pick<Route, "method" | "path" | "summary" | "scope" | "request" | "response" | "headers" | "produces">;
+export type ApiOperation = Pick<Route, "method" | "path" | "summary" | "scope" | "request" | "response" | "headers" | "produces" | "responseTypes">;
 
 const errorSchema = z.object({
   error: z.object({
@@ -23,6 +23,11 @@ const errorStatuses: Record<string, string> = {
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output") {
   return z.toJSONSchema(schema, { io, unrepresentable: "any", target: "openapi-3.0" });
+}
+
+function responseContent(response: z.ZodType, mediaTypes: readonly string[]) {
+  const schema = jsonSchema(response, "output");
+  return Object.fromEntries(mediaTypes.map((mediaType) => [mediaType, { schema }]));
 }
 
 /** The OpenAPI 3 document of the API, generated from the route table's zod schemas. */
@@ -52,7 +57,7 @@ export function openApiDocument(operations: readonly ApiOperation[], version: st
       responses: {
         "200": {
           description: "OK",
-          ...(op.response ? { content: { "application/json": { schema: jsonSchema(op.response, "output") } } } : {}),
+          ...(op.response ? { content: responseContent(op.response, op.responseTypes ?? ["application/json"]) } : {}),
           ...(op.produces ? { content: { [op.produces]: { schema: { type: "string" } } } } : {}),
         },
         ...Object.fromEntries(

@@ -36,8 +36,8 @@ export interface RouteContext<Body, Path = Record<string, never>> {
   req: IncomingMessage;
 }
 
-/** A JSON answer, or text with its media type (Prometheus metrics). */
-export type RouteAnswer<Body> = { status?: number; body: Body } | { status?: number; text: string; contentType: string };
+/** A JSON answer (under its own JSON media type if it names one), or text with its media type (Prometheus metrics). */
+export type RouteAnswer<Body> = { status?: number; body: Body; contentType?: string } | { status?: number; text: string; contentType: string };
 
 interface RouteInfo {
   method: HttpMethod;
@@ -53,6 +53,8 @@ interface RouteInfo {
   bodyRequired?: boolean;
   /** The media type of a text answer, for the document (JSON otherwise). */
   produces?: string;
+  /** The JSON media types the response schema is answered under, for the document (application/json otherwise). */
+  responseTypes?: readonly string[];
 }
 
 /** A route as declared: the handler receives what its request schema parses to, and answers what its response schema describes. */
