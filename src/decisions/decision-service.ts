@@ -21,7 +21,7 @@ import {
   type Resource,
   type Subject,
 } from "./decision-schemas.ts";
-import { policyInput } from "./input-json.ts";
+import { policyInputOfText } from "./input-json.ts";
 import { filterToPredicate, filterToSql, orderFilter } from "./order-filter.ts";
 import type { TreeLimitJudge } from "../model/tree-limits.ts";
 import { policyTreeLimits } from "./tree-limits.ts";
@@ -232,11 +232,13 @@ export class DecisionService {
     try {
       const slice = await gather();
       graphToken = slice.graphToken;
-      const result = this.engine.evaluateInput(name, policyInput(requestInput, this.settingsJson, slice.graph));
+      // One serialization of the request serves the policy input and the decision log line.
+      const inputJson = JSON.stringify(requestInput);
+      const result = this.engine.evaluateInput(name, policyInputOfText(inputJson, this.settingsJson, slice.graph));
       const policyRevision = this.engine.revision ?? "";
       const durationNs = Math.round((performance.now() - started) * 1e6);
       if (this.log.enabled) {
-        this.log.write({ decisionId, path, input: requestInput, result, revision: policyRevision, digest: this.engine.digest, graphToken, durationNs });
+        this.log.write({ decisionId, path, input: requestInput, inputJson, result, revision: policyRevision, digest: this.engine.digest, graphToken, durationNs });
       }
       this.observe(endpoint, outcomeOf(result), durationNs);
       return { result, stamp: { decisionId, policyRevision, graphToken } };
