@@ -22,6 +22,7 @@ import {
   type Subject,
 } from "./decision-schemas.ts";
 import { policyInputOfText } from "./input-json.ts";
+import { TurnQueue } from "./turn-queue.ts";
 import { filterToPredicate, filterToSql, orderFilter } from "./order-filter.ts";
 import type { TreeLimitJudge } from "../model/tree-limits.ts";
 import { policyTreeLimits } from "./tree-limits.ts";
@@ -82,6 +83,9 @@ export class DecisionService {
   /** The policy's tree limits, for the store to judge an import's trees with under its locks. */
   readonly treeLimits: TreeLimitJudge;
 
+  /** Evaluations over a whole subtree (order scopes) and batches take turns, so checks are not stuck behind them. */
+  private readonly longTurns = new TurnQueue();
+
   private readonly boundMetrics = new Map<string, { count: { inc(): void }; seconds: { observe(value: number): void } }>();
 
 
@@ -98,6 +102,7 @@ export class DecisionService {
     const { result, stamp } = await this.decide("batch", "batch", request, {
       resources: request.checks.flatMap((c) => (c.resource ? [c.resource] : [])),
       input: { checks: request.checks },
+      long: true,
     });
     if (result.length !== request.checks.length) {
       throw new AuthzError("policy_unavailable", `batch answered ${result.length} results for ${request.checks.length} checks`);
@@ -143,6 +148,7 @@ export class DecisionService {
     const { result, stamp } = await this.decide(entry.name, `data.${entry.name}`, request, {
       resources,
       subtree: entry.subtree,
+      long: entry.name === "batch",
       input: policyInput,
     });
     return { result, decision_id: stamp.decisionId, policyRevision: stamp.policyRevision, graphToken: stamp.graphToken };
@@ -212,10 +218,17 @@ export class DecisionService {
     name: E,
     endpoint: string,
     request: { subject: Subject; org: string; consistency?: { atLeast: string } | undefined },
-    options: { resources?: Resource[]; subtree?: boolean; input: Record<string, unknown> },
+    options: { resources?: Resource[]; subtree?: boolean; long?: boolean; input: Record<string, unknown> },
   ): Promise<{ result: EntrypointResult<E>; stamp: Stamped }> {
     const requestInput = { subject: request.subject, org: request.org, ...options.input };
-    return this.evaluateLogged(name, endpoint, requestInput, this.gatherFor(request, options));
+    const gather = this.gatherFor(request, options);
+    if (!options.subtree && !options.long) return this.evaluateLogged(name, endpoint, requestInput, gather);
+    // The slice is gathered first (it may wait for I/O), then the evaluation waits for its turn.
+    return this.evaluateLogged(name, endpoint, requestInput, async () => {
+      const slice = await gather();
+      await this.longTurns.turn();
+      return slice;
+    });
   }
 
   /** Gathers the facts, evaluates, logs one decision event and observes metrics; failures are logged and rethrown typed. */
