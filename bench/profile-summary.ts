@@ -51,11 +51,15 @@ type Frames = readonly CallFrame[]; // running function first
 const SOCKET_WRITES = new Set(["writev", "writeUtf8String", "writeLatin1String", "writeBuffer", "writeString", "writeAsciiString"]);
 
 const has = (frames: Frames, test: (f: CallFrame) => boolean) => frames.some(test);
-const inFile = (part: string) => (f: CallFrame) => f.url.includes(part);
+/** A file of ours by its source name, run from src/ (tsx) or from the build (dist/, the same name in .js). */
+const inFile = (part: string) => {
+  const built = part.replace(/\.ts$/, ".js");
+  return (f: CallFrame) => f.url.includes(part) || f.url.includes(built);
+};
 const named = (name: string) => (f: CallFrame) => f.functionName === name;
 
 /** The first frame (from the running one) that belongs to our own source, else undefined. */
-const nearestOwn = (frames: Frames) => frames.find((f) => f.url.includes("/src/"));
+const nearestOwn = (frames: Frames) => frames.find((f) => !f.url.includes("/node_modules/") && (f.url.includes("/src/") || f.url.includes("/dist/")));
 
 /**
  * Categories in precedence order. JSON and zod work is attributed to whoever asked for it (request parsing,
@@ -75,12 +79,15 @@ const CATEGORIES: { name: string; test: (frames: Frames) => boolean }[] = [
   { name: "opa-wasm SDK: other JS", test: (s) => has(s, inFile("@open-policy-agent/opa-wasm")) },
   { name: "zod: policy result schema check", test: (s) => has(s, inFile("node_modules/zod")) && has(s, inFile("policy-engine.ts")) },
   { name: "zod: request validation", test: (s) => has(s, inFile("node_modules/zod")) },
-  { name: "decision log (pino)", test: (s) => has(s, inFile("decision-log.ts")) || has(s, inFile("node_modules/pino")) || has(s, inFile("sonic-boom")) },
+  {
+    name: "decision log (line, hand-over to the writer thread, the writer)",
+    test: (s) => ["decision-log.ts", "decision-sink.ts", "node_modules/pino", "node_modules/thread-stream", "sonic-boom"].some((f) => has(s, inFile(f))),
+  },
   { name: "metrics (prom-client)", test: (s) => has(s, inFile("prom-client")) },
   { name: "socket writes (writev syscall)", test: (s) => s[0]?.url === "" && SOCKET_WRITES.has(s[0].functionName) },
   { name: "request body JSON.parse", test: (s) => nearestOwn(s)?.functionName === "parseJson" },
-  { name: "response JSON.stringify + write", test: (s) => nearestOwn(s)?.functionName === "send" && nearestOwn(s)?.url.includes("decision-fast-path.ts") === true },
-  { name: "graph slice (cache lookup, assembly)", test: (s) => ["slice-builder.ts", "graph-cache.ts", "tree-snapshot.ts", "clock-cache.ts", "graph-token.ts", "org-graph.ts"].some((f) => nearestOwn(s)?.url.includes(f) === true) },
+  { name: "response JSON.stringify + write", test: (s) => nearestOwn(s)?.functionName === "send" && inFile("decision-fast-path.ts")(nearestOwn(s) ?? { functionName: "", url: "", lineNumber: 0 }) },
+  { name: "graph slice (cache lookup, assembly)", test: (s) => ["slice-builder.ts", "graph-cache.ts", "tree-snapshot.ts", "clock-cache.ts", "graph-token.ts", "org-graph.ts"].some((f) => { const own = nearestOwn(s); return own !== undefined && inFile(f)(own); }) },
   { name: "API key check (sha256, timingSafeEqual)", test: (s) => has(s, inFile("api-keys.ts")) },
   { name: "decision id (randomUUID)", test: (s) => has(s.slice(0, 4), named("randomUUID")) },
   { name: "express (non-decision routes)", test: (s) => has(s, inFile("node_modules/express")) || has(s, inFile("node_modules/router")) },

@@ -30,31 +30,48 @@ export class DecisionLogMask {
 
   /** The input with its masked paths replaced, and a scrubber for everything else the event carries. */
   prepare(input: Json): { input: Json; scrub: (value: Json) => Json } {
-    if (!this.enabled || input === null || typeof input !== "object") return { input, scrub: (v) => v };
-    const copy = structuredClone(input) as Record<string, Json>;
+    if (!this.enabled || input === null || typeof input !== "object") return { input, scrub: unchanged };
     const secrets: Json[] = [];
-    // A batch's checks are checks: `resource.attributes.total` masks each check's total as well.
-    const roots: Json[] = [copy, ...(Array.isArray(copy.checks) ? (copy.checks as Json[]) : [])];
-    for (const root of roots) for (const segments of this.paths) maskPath(root, segments, secrets);
+    for (const root of batchRoots(input)) for (const segments of this.paths) secretAt(root, segments, secrets);
     const scrub = scrubber(secrets);
-    return { input: scrub(copy), scrub };
+    // The scrubbed input is the one copy (a scrubber that replaces nothing copies nothing); the masked paths are
+    // then set on it, so the original request is never written to.
+    const copy = scrub === unchanged ? structuredClone(input) : scrub(input);
+    for (const root of batchRoots(copy)) for (const segments of this.paths) maskAt(root, segments);
+    return { input: copy, scrub };
   }
 }
 
-/** Replaces the value at `segments` under `root` by MASK, keeping the value it had in `secrets`. */
-function maskPath(root: Json, segments: readonly string[], secrets: Json[]): void {
+const unchanged = (value: Json): Json => value;
+
+/** A batch's checks are checks: `resource.attributes.total` masks each check's total as well. */
+function batchRoots(input: Json): Json[] {
+  const checks = (input as { checks?: unknown }).checks;
+  return [input, ...(Array.isArray(checks) ? (checks as Json[]) : [])];
+}
+
+/** The holder of the value at `segments` under `root`, if it has one of its own. */
+function holderOf(root: Json, segments: readonly string[]): Record<string, Json> | undefined {
   let node: Json = root;
-  for (const [i, segment] of segments.entries()) {
-    if (node === null || typeof node !== "object" || !Object.hasOwn(node, segment)) return;
-    const holder = node as Record<string, Json>;
-    if (i < segments.length - 1) {
-      node = holder[segment];
-      continue;
-    }
-    secrets.push(holder[segment]);
-    // Defined, not assigned: an own "__proto__" key must be replaced, not handed to the prototype setter.
-    Object.defineProperty(holder, segment, { value: MASK, enumerable: true, writable: true, configurable: true });
+  for (const segment of segments.slice(0, -1)) {
+    if (node === null || typeof node !== "object" || !Object.hasOwn(node, segment)) return undefined;
+    node = (node as Record<string, Json>)[segment];
   }
+  const last = segments.at(-1)!;
+  return node !== null && typeof node === "object" && Object.hasOwn(node, last) ? (node as Record<string, Json>) : undefined;
+}
+
+/** Keeps the value at `segments` under `root` in `secrets`. */
+function secretAt(root: Json, segments: readonly string[], secrets: Json[]): void {
+  const holder = holderOf(root, segments);
+  if (holder) secrets.push(holder[segments.at(-1)!]);
+}
+
+/** Replaces the value at `segments` under `root` by MASK. */
+function maskAt(root: Json, segments: readonly string[]): void {
+  const holder = holderOf(root, segments);
+  // Defined, not assigned: an own "__proto__" key must be replaced, not handed to the prototype setter.
+  if (holder) Object.defineProperty(holder, segments.at(-1)!, { value: MASK, enumerable: true, writable: true, configurable: true });
 }
 
 function leaves(value: Json, out: { strings: Set<string>; numbers: Set<number> }): void {
@@ -81,7 +98,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 function scrubber(secrets: Json[]): (value: Json) => Json {
   const found = { strings: new Set<string>(), numbers: new Set<number>() };
   for (const secret of secrets) leaves(secret, found);
-  if (found.strings.size === 0) return (v) => v;
+  if (found.strings.size === 0) return unchanged;
   // Longest first, so a value containing another is replaced whole.
   const ordered = [...found.strings].sort((a, b) => b.length - a.length);
   const anywhere = ordered.filter((s) => s.length >= MIN_ANYWHERE && !found.numbers.has(Number(s)));

@@ -5,6 +5,8 @@ export interface DecisionEvent {
   decisionId: string;
   path: string;
   input: unknown;
+  /** `input` as JSON text when the caller has it already (the policy input is built from it): not serialized again. */
+  inputJson?: string | undefined;
   result: unknown;
   revision: string | null;
   /** The serving bundle's content digest: tells apart two bundles that declare the same revision. */
@@ -25,8 +27,9 @@ export interface DecisionLogOutput {
 
 /**
  * Writes each decision as one JSON line, the fields of a pino line (`level`, `time`, `service`, `log`, `msg`)
- * around OPA's. The line is one JSON.stringify, not a logger call: this runs once per decision, and the logger's
- * per-field serialization costs more than the event itself (README, Operations: Decision logs).
+ * around OPA's. The line is written out directly, not by a logger call: this runs once per decision, and the logger's
+ * per-field serialization costs more than the event itself; the request's JSON, already written for the policy
+ * input, is reused unless a mask must change it (README, Operations: Decision logs).
  */
 export class DecisionLog {
   private readonly mask: DecisionLogMask;
@@ -46,23 +49,24 @@ export class DecisionLog {
   write(event: DecisionEvent): void {
     if (!this.out.enabled) return;
     // Masked values are scrubbed from all the event carries of the request, not only the input (see the mask).
-    const { input, scrub } = this.mask.prepare(event.input);
-    const line = JSON.stringify({
-      level: 30,
-      time: Date.now(),
-      service: "b2b-authz",
-      log: "decision",
-      decision_id: event.decisionId,
-      path: event.path,
-      input,
-      result: scrub(event.result),
-      bundles: { b2b: { revision: event.revision, digest: event.digest } },
-      graph_token: event.graphToken,
-      metrics: { timer_server_handler_ns: event.durationNs },
-      ...(event.custom ? { custom: scrub(event.custom) } : {}),
-      ...(event.error ? { error: scrub(event.error) } : {}),
-      msg: "decision",
-    });
+    let inputJson = event.inputJson;
+    let scrub = (value: unknown): unknown => value;
+    if (this.mask.enabled || inputJson === undefined) {
+      const prepared = this.mask.prepare(event.input);
+      inputJson = JSON.stringify(prepared.input);
+      scrub = prepared.scrub;
+    }
+    // Written out field by field, in the order a JSON.stringify of the event object gives, so the request's text
+    // is spliced in rather than serialized a second time.
+    const custom = event.custom ? `"custom":${JSON.stringify(scrub(event.custom))},` : "";
+    const error = event.error ? `"error":${JSON.stringify(scrub(event.error))},` : "";
+    const line =
+      `{"level":30,"time":${Date.now()},"service":"b2b-authz","log":"decision",` +
+      `"decision_id":${JSON.stringify(event.decisionId)},"path":${JSON.stringify(event.path)},"input":${inputJson ?? "null"},` +
+      `"result":${JSON.stringify(scrub(event.result)) ?? "null"},` +
+      `"bundles":{"b2b":{"revision":${JSON.stringify(event.revision)},"digest":${JSON.stringify(event.digest)}}},` +
+      `"graph_token":${JSON.stringify(event.graphToken)},"metrics":{"timer_server_handler_ns":${JSON.stringify(event.durationNs)}},` +
+      `${custom}${error}"msg":"decision"}`;
     this.out.write(`${line}\n`);
   }
 }

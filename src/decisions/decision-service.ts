@@ -22,7 +22,8 @@ import {
   type Resource,
   type Subject,
 } from "./decision-schemas.ts";
-import { policyInput } from "./input-json.ts";
+import { policyInputOfText } from "./input-json.ts";
+import { TurnQueue } from "./turn-queue.ts";
 import { filterToPredicate, filterToSql, orderFilter } from "./order-filter.ts";
 import {
   compileFilter,
@@ -72,6 +73,12 @@ export interface CompileAnswer {
 }
 
 /**
+ * A batch this long takes its turn like an order scope (src/decisions/turn-queue.ts): from about a hundred checks
+ * its evaluation outlasts the extra turn of the event loop it waits for; a shorter one is answered at once.
+ */
+const LONG_BATCH_CHECKS = 100;
+
+/**
  * Answers decisions: gathers the slice of the org graph, evaluates the policy, stamps the answer with a decision
  * id, the policy revision and the graph token, and writes one decision log event. Any failure is an AuthzError
  * (policy_unavailable, graph_unavailable, ...), never an allow.
@@ -99,6 +106,9 @@ export class DecisionService {
   /** The policy's tree limits, for the store to judge an import's trees with under its locks. */
   readonly treeLimits: TreeLimitJudge;
 
+  /** Evaluations over a whole subtree (order scopes) and batches take turns, so checks are not stuck behind them. */
+  private readonly longTurns = new TurnQueue();
+
   private readonly boundMetrics = new Map<string, { count: { inc(): void }; seconds: { observe(value: number): void } }>();
 
 
@@ -115,6 +125,7 @@ export class DecisionService {
     const { result, stamp } = await this.decide("batch", "batch", request, {
       resources: request.checks.flatMap((c) => (c.resource ? [c.resource] : [])),
       input: { checks: request.checks },
+      long: request.checks.length >= LONG_BATCH_CHECKS,
     });
     if (result.length !== request.checks.length) {
       throw new AuthzError("policy_unavailable", `batch answered ${result.length} results for ${request.checks.length} checks`);
@@ -183,6 +194,7 @@ export class DecisionService {
     const { result, stamp } = await this.decide(entry.name, `data.${entry.name}`, request, {
       resources,
       subtree: entry.subtree,
+      long: (request.checks?.length ?? 0) >= LONG_BATCH_CHECKS,
       input: policyInput,
     });
     return { result, decision_id: stamp.decisionId, policyRevision: stamp.policyRevision, graphToken: stamp.graphToken };
@@ -277,10 +289,17 @@ export class DecisionService {
     name: E,
     endpoint: string,
     request: { subject: Subject; org: string; consistency?: { atLeast: string } | undefined },
-    options: { resources?: Resource[]; subtree?: boolean; input: Record<string, unknown>; custom?: Record<string, unknown> },
+    options: { resources?: Resource[]; subtree?: boolean; long?: boolean; input: Record<string, unknown>; custom?: Record<string, unknown> },
   ): Promise<{ result: EntrypointResult<E>; stamp: Stamped }> {
     const requestInput = { subject: request.subject, org: request.org, ...options.input };
-    return this.evaluateLogged(name, endpoint, requestInput, this.gatherFor(request, options), options.custom);
+    const gather = this.gatherFor(request, options);
+    if (!options.subtree && !options.long) return this.evaluateLogged(name, endpoint, requestInput, gather, options.custom);
+    // The slice is gathered first (it may wait for I/O), then the evaluation waits for its turn.
+    return this.evaluateLogged(name, endpoint, requestInput, async () => {
+      const slice = await gather();
+      await this.longTurns.turn();
+      return slice;
+    }, options.custom);
   }
 
   /** Gathers the facts, evaluates, logs one decision event and observes metrics; failures are logged and rethrown typed. */
@@ -298,11 +317,13 @@ export class DecisionService {
     try {
       const slice = await gather();
       graphToken = slice.graphToken;
-      const result = this.engine.evaluateInput(name, policyInput(requestInput, this.settingsJson, slice.graph));
+      // One serialization of the request serves the policy input and the decision log line.
+      const inputJson = JSON.stringify(requestInput);
+      const result = this.engine.evaluateInput(name, policyInputOfText(inputJson, this.settingsJson, slice.graph));
       const policyRevision = this.engine.revision ?? "";
       const durationNs = Math.round((performance.now() - started) * 1e6);
       if (this.log.enabled) {
-        this.log.write({ decisionId, path, input: requestInput, result, revision: policyRevision, digest: this.engine.digest, graphToken, durationNs, custom });
+        this.log.write({ decisionId, path, input: requestInput, inputJson, result, revision: policyRevision, digest: this.engine.digest, graphToken, durationNs, custom });
       }
       this.observe(endpoint, outcomeOf(result), durationNs);
       return { result, stamp: { decisionId, policyRevision, graphToken } };

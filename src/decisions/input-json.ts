@@ -39,7 +39,11 @@ export function policyInputJson(request: Record<string, unknown>, settingsJson: 
 
 /** The same input as a memo key (short, no graph text) and its JSON, written only if the memo misses. */
 export function policyInput(request: Record<string, unknown>, settingsJson: string, graph: unknown): PolicyInput {
-  const head = JSON.stringify(request);
+  return policyInputOfText(JSON.stringify(request), settingsJson, graph);
+}
+
+/** The same from the request's JSON text (`head`), which the decision log then reuses instead of writing again. */
+export function policyInputOfText(head: string, settingsJson: string, graph: unknown): PolicyInput {
   return { key: `${head}\u0000${settingsJson}\u0000${graphKey(graph)}`, json: () => joinInput(head, settingsJson, graph) };
 }
 

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
 import type { Scope } from "../config.ts";
 import { AuthzError } from "../errors.ts";
@@ -8,7 +8,8 @@ interface StoredKey {
   scopes: ReadonlySet<Scope>;
 }
 
-const digest = (key: string) => createHash("sha256").update(key).digest();
+// The one-shot hash: every request pays for it, and a Hash object costs more than the digest of a short key.
+const digest = (key: string) => hash("sha256", key, "buffer");
 
 /**
  * Caller authentication by API key. Keys are compared as SHA-256 digests with timingSafeEqual, against every

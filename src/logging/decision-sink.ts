@@ -9,9 +9,11 @@ export type DecisionLogOverflow = "block" | "drop";
  * shared ring (thread-stream); the worker writes the file, stdout or stderr (pino/file, with back-pressure from
  * the destination: it reads no more from the ring while the destination's own buffer is full).
  *
- * - block (the default): the lines of one turn of the event loop are joined and copied into the ring at its end
- *   (or once BATCH_CHARS have gathered); when the ring is full the main thread waits for the worker
- *   (Atomics.wait), so nothing is lost and the sidecar slows to its destination's pace.
+ * - block (the default): the lines of BATCH_MS are joined and copied into the ring at once (or as soon as
+ *   BATCH_CHARS have gathered); when the ring is full the main thread waits for the worker (Atomics.wait), so
+ *   nothing is lost and the sidecar slows to its destination's pace. Every copy into the ring wakes the worker
+ *   (a futex call on each side): one per turn of the event loop cost more under load than the copy itself.
+ *   Lines waiting in the batch are handed over by flush, close and on process exit, like those in the ring.
  * - drop: lines the ring has no room for wait in a backlog of at most DROP_BACKLOG_CHARS; past it a line is
  *   dropped and counted, and the main thread never waits.
  */
@@ -34,7 +36,8 @@ export interface DecisionSink {
   close(): Promise<void>;
 }
 
-/** Lines gathered in one turn of the event loop before they are handed to the ring anyway (block mode). */
+/** Block mode: how long lines gather before they are copied into the ring, and how many characters at most. */
+const BATCH_MS = 5;
 const BATCH_CHARS = 64 * 1024;
 /** Bound of the drop mode's backlog beyond the ring, in characters of serialized events. */
 const DROP_BACKLOG_CHARS = 4 * 1024 * 1024;
@@ -47,14 +50,15 @@ class WorkerSink implements DecisionSink {
   /** Block mode: this turn's lines, not yet in the ring. */
   private batch = "";
   private batchLines = 0;
-  private batchScheduled = false;
+  private batchTimer: NodeJS.Timeout | undefined;
   /** Drop mode: characters handed to the transport since its ring was last full and drained. */
   private backlog = 0;
   private saturated = false;
   private failed = false;
   private closed: Promise<void> | undefined;
   private readonly writeBatch = () => {
-    this.batchScheduled = false;
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
     const { batch, batchLines } = this;
     this.batch = "";
     this.batchLines = 0;
@@ -93,10 +97,8 @@ class WorkerSink implements DecisionSink {
       this.batch += line;
       this.batchLines++;
       if (this.batch.length >= BATCH_CHARS) this.writeBatch();
-      else if (!this.batchScheduled) {
-        this.batchScheduled = true;
-        setImmediate(this.writeBatch);
-      }
+      // Unref'd: waiting lines never keep a process alive, the exit listener hands them over.
+      else this.batchTimer ??= setTimeout(this.writeBatch, BATCH_MS).unref();
       return;
     }
     if (this.saturated) {

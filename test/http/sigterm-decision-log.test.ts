@@ -46,7 +46,7 @@ function startSidecarProcess(decisionLog: string): Promise<{ url: URL; exited: P
       PORT: "0",
       LOG_LEVEL: "info",
       DECISION_LOG: decisionLog,
-      DECISION_MEMO_MAX_BYTES: "0",
+      DECISION_MEMO_MAX_CHARS: "0",
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
