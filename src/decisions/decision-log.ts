@@ -14,6 +14,20 @@ export interface DecisionEvent {
   error?: { code: string; message: string };
 }
 
+/** A shadow evaluation that disagreed with (or failed beside) the live decision: both answers, for review. */
+export interface ShadowEvent {
+  decisionId: string;
+  path: string;
+  input: unknown;
+  live: unknown;
+  candidate: unknown;
+  liveRevision: string | null;
+  candidateRevision: string | null;
+  candidateDigest: string | null;
+  differences: readonly { action: string; kind: string; widening: boolean; change: string; index?: number }[];
+  error?: { code: string; message: string };
+}
+
 /** Where decision events go as lines: the decision log's sink (src/logging/decision-sink.ts), or a test's writer. */
 export interface DecisionLogOutput {
   /** False when events go nowhere (DECISION_LOG=off). */
@@ -59,6 +73,28 @@ export class DecisionLog {
       metrics: { timer_server_handler_ns: event.durationNs },
       ...(event.error ? { error: scrub(event.error) } : {}),
       msg: "decision",
+    });
+    this.out.write(`${line}\n`);
+  }
+
+  /** A shadow disagreement as one line (`log: "shadow"`), masked as a decision event is: both answers scrubbed. */
+  writeShadow(event: ShadowEvent): void {
+    if (!this.out.enabled) return;
+    const { input, scrub } = this.mask.prepare(event.input);
+    const line = JSON.stringify({
+      level: 40,
+      time: Date.now(),
+      service: "b2b-authz",
+      log: "shadow",
+      decision_id: event.decisionId,
+      path: event.path,
+      input,
+      result: scrub(event.live),
+      candidate_result: scrub(event.candidate),
+      bundles: { b2b: { revision: event.liveRevision }, candidate: { revision: event.candidateRevision, digest: event.candidateDigest } },
+      differences: scrub(event.differences),
+      ...(event.error ? { error: scrub(event.error) } : {}),
+      msg: event.error ? "shadow evaluation failed" : "shadow disagreement",
     });
     this.out.write(`${line}\n`);
   }

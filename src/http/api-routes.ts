@@ -1,4 +1,5 @@
 import type { DecisionService } from "../decisions/decision-service.ts";
+import type { ShadowEvaluation } from "../decisions/shadow-evaluation.ts";
 import type { Metrics } from "../metrics.ts";
 import type { PolicyEngine } from "../policy/policy-engine.ts";
 import type { ApiKeys } from "./api-keys.ts";
@@ -16,6 +17,7 @@ export function apiRoutes(options: {
   decisions: DecisionService;
   graph: ManagementStore & GraphHealth;
   engine: PolicyEngine;
+  shadow?: ShadowEvaluation | undefined;
   metrics: Metrics;
   keys: ApiKeys;
   startedAt: Date;

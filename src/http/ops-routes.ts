@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Metrics } from "../metrics.ts";
+import type { ShadowStatus } from "../decisions/shadow-evaluation.ts";
 import type { PolicyEngine } from "../policy/policy-engine.ts";
 import type { ApiKeys } from "./api-keys.ts";
 import { defineRoute, type Route } from "./route.ts";
@@ -14,13 +15,15 @@ const partSchema = z.looseObject({ ready: z.boolean() });
 /** /health, /health/ready, /metrics and /openapi.json (no key); /v1/status (any key). */
 export function opsRoutes(options: {
   engine: PolicyEngine;
+  /** The shadow candidate's state, when POLICY_SHADOW_BUNDLE is set. */
+  shadow?: { readonly status: ShadowStatus } | undefined;
   graph: GraphHealth;
   metrics: Metrics;
   keys: ApiKeys;
   openapi: () => unknown;
   startedAt: Date;
 }): Route[] {
-  const { engine, graph, metrics, keys, openapi, startedAt } = options;
+  const { engine, shadow, graph, metrics, keys, openapi, startedAt } = options;
   return [
     defineRoute({
       method: "get",
@@ -67,12 +70,28 @@ export function opsRoutes(options: {
         policy: z
           .object({ revision: z.string(), digest: z.string(), source: z.string(), activatedAt: z.string(), entrypoints: z.array(z.string()) })
           .nullable(),
+        shadow: z
+          .object({
+            revision: z.string().nullable(),
+            digest: z.string().nullable(),
+            source: z.string().nullable(),
+            sample: z.number(),
+            evaluated: z.number().int(),
+            agreed: z.number().int(),
+            disagreed: z.number().int(),
+            errors: z.number().int(),
+            dropped: z.number().int(),
+            pending: z.number().int(),
+            disagreements: z.record(z.string(), z.record(z.string(), z.number().int())),
+          })
+          .nullable(),
         graph: z.looseObject({ reachable: z.boolean() }),
         process: z.object({ pid: z.number(), startedAt: z.string(), uptimeSeconds: z.number() }),
       }),
       handler: async () => ({
         body: {
           policy: engine.info,
+          shadow: shadow?.status ?? null,
           graph: await graph.status(),
           process: { pid: process.pid, startedAt: startedAt.toISOString(), uptimeSeconds: Math.round(process.uptime()) },
         },
