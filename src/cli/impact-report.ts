@@ -131,7 +131,7 @@ export class ImpactCollector {
   }
 
   private example(request: ReplayRequest, requestInput: Record<string, unknown>, diff: DecisionDiff, live: unknown, candidate: unknown, subject: string): ImpactExample {
-    const pick = (answer: unknown) => (diff.index === undefined ? answer : Array.isArray(answer) ? answer[diff.index] : undefined);
+    const pick = (answer: unknown): unknown => (diff.index === undefined ? answer : Array.isArray(answer) ? (answer as unknown[])[diff.index] : undefined);
     const checks = requestInput.checks as { resource?: unknown }[] | undefined;
     const resource = diff.index === undefined ? requestInput.resource : checks?.[diff.index]?.resource;
     return {
@@ -155,8 +155,8 @@ function reasonCodes(answer: unknown): string[] {
   if (!Array.isArray(reasons)) return [];
   // The level tells a changed template apart where the codes alone read the same.
   return reasons.map((r) => {
-    const { code, level } = r as { code?: unknown; level?: unknown };
-    return level === undefined ? String(code) : `${String(code)}@${String(level)}`;
+    const { code, level } = r as { code?: string; level?: number };
+    return level === undefined ? String(code) : `${String(code)}@${level}`;
   });
 }
 

@@ -50,7 +50,7 @@ export function parseRequestLines(file: string, text: string): RequestLine[] {
 function classify(where: string, value: unknown): RequestLine {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return { kind: "invalid", where, message: "not a JSON object" };
   const record = value as Record<string, unknown>;
-  if (record.log !== undefined && record.log !== "decision") return { kind: "skipped", where, reason: `a ${String(record.log)} log line` };
+  if (record.log !== undefined && record.log !== "decision") return { kind: "skipped", where, reason: `a ${JSON.stringify(record.log)} log line` };
   if (record.log === undefined && typeof record.msg === "string" && "level" in record) {
     return { kind: "skipped", where, reason: "an application log line" };
   }

@@ -145,7 +145,7 @@ export class ShadowEvaluation {
     // Action codes come from callers: past a bound, further ones share one label, so no caller grows /metrics.
     const action = this.byAction.has(diff.action) || this.byAction.size < MAX_ACTION_LABELS ? diff.action : OTHER_ACTIONS;
     let kinds = this.byAction.get(action);
-    if (!kinds) this.byAction.set(action, (kinds = new Map()));
+    if (!kinds) this.byAction.set(action, (kinds = new Map<string, number>()));
     kinds.set(diff.kind, (kinds.get(diff.kind) ?? 0) + 1);
     this.options.metrics?.shadowDisagreements.inc({ action, kind: diff.kind });
   }
