@@ -78,7 +78,11 @@ async function runOnce(changed) {
   }
   rmSync(staged, { force: true });
   console.log(`${time()} FAIL ${failed.map((f) => f.name).join(", ")}${coverage ? ` (coverage ${coverage}%)` : ""} in ${seconds()} s${about}; the bundle was not rebuilt`);
-  for (const f of failed) console.log(f.output.trimEnd().split("\n").slice(-25).map((l) => `  ${f.name}| ${l}`).join("\n"));
+  // A parse error fails every step alike: the first failed step says it all, the others by their first line.
+  failed.forEach((f, i) => {
+    const lines = f.output.trimEnd().split("\n");
+    console.log((i === 0 ? lines.slice(-25) : lines.slice(0, 1)).map((l) => `  ${f.name}| ${l}`).join("\n"));
+  });
   return false;
 }
 
