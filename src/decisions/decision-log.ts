@@ -56,45 +56,46 @@ export class DecisionLog {
   }
 
   write(event: DecisionEvent): void {
-    if (!this.out.enabled) return;
-    // Masked values are scrubbed from all the event carries of the request, not only the input (see the mask).
-    const { input, scrub } = this.mask.prepare(event.input);
-    const line = JSON.stringify({
-      level: 30,
-      time: Date.now(),
-      service: "b2b-authz",
-      log: "decision",
-      decision_id: event.decisionId,
-      path: event.path,
-      input,
+    this.emit(30, "decision", event, "decision", (scrub) => ({
       result: scrub(event.result),
       bundles: { b2b: { revision: event.revision, digest: event.digest } },
       graph_token: event.graphToken,
       metrics: { timer_server_handler_ns: event.durationNs },
-      ...(event.error ? { error: scrub(event.error) } : {}),
-      msg: "decision",
-    });
-    this.out.write(`${line}\n`);
+    }));
   }
 
   /** A shadow disagreement as one line (`log: "shadow"`), masked as a decision event is: both answers scrubbed. */
   writeShadow(event: ShadowEvent): void {
-    if (!this.out.enabled) return;
-    const { input, scrub } = this.mask.prepare(event.input);
-    const line = JSON.stringify({
-      level: 40,
-      time: Date.now(),
-      service: "b2b-authz",
-      log: "shadow",
-      decision_id: event.decisionId,
-      path: event.path,
-      input,
+    this.emit(40, "shadow", event, event.error ? "shadow evaluation failed" : "shadow disagreement", (scrub) => ({
       result: scrub(event.live),
       candidate_result: scrub(event.candidate),
       bundles: { b2b: { revision: event.liveRevision }, candidate: { revision: event.candidateRevision, digest: event.candidateDigest } },
       differences: scrub(event.differences),
+    }));
+  }
+
+  /** One line: pino's fields, the event's, and `msg` last. */
+  private emit(
+    level: number,
+    log: string,
+    event: { decisionId: string; path: string; input: unknown; error?: { code: string; message: string } | undefined },
+    msg: string,
+    fields: (scrub: (value: unknown) => unknown) => Record<string, unknown>,
+  ): void {
+    if (!this.out.enabled) return;
+    // Masked values are scrubbed from all the event carries of the request, not only the input (see the mask).
+    const { input, scrub } = this.mask.prepare(event.input);
+    const line = JSON.stringify({
+      level,
+      time: Date.now(),
+      service: "b2b-authz",
+      log,
+      decision_id: event.decisionId,
+      path: event.path,
+      input,
+      ...fields(scrub),
       ...(event.error ? { error: scrub(event.error) } : {}),
-      msg: event.error ? "shadow evaluation failed" : "shadow disagreement",
+      msg,
     });
     this.out.write(`${line}\n`);
   }
