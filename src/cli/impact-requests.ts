@@ -25,26 +25,20 @@ const checkShaped = z.looseObject({ action: z.string() });
 const batchShaped = z.looseObject({ checks: z.array(z.unknown()) });
 
 /**
- * Reads decision log files or JSON-lines files of requests, one JSON object a line. Lines of other logs (the
+ * One line of a decision log file or a JSON-lines file of requests (blank lines: undefined). Lines of other logs (the
  * application log beside DECISION_LOG=stdout, shadow lines) are skipped; a decision that failed is skipped (it
  * answered no decision to compare). A decision whose input holds the decision log's mask (`***`) cannot be replayed:
  * the value it had is gone. It is counted, not guessed.
  */
-export function parseRequestLines(file: string, text: string): RequestLine[] {
-  const out: RequestLine[] = [];
-  text.split("\n").forEach((line, index) => {
-    const where = `${file}:${index + 1}`;
-    if (line.trim() === "") return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      out.push({ kind: "invalid", where, message: "not JSON" });
-      return;
-    }
-    out.push(classify(where, value));
-  });
-  return out;
+export function parseRequestLine(where: string, line: string): RequestLine | undefined {
+  if (line.trim() === "") return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { kind: "invalid", where, message: "not JSON" };
+  }
+  return classify(where, value);
 }
 
 function classify(where: string, value: unknown): RequestLine {

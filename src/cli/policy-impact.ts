@@ -1,4 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { constants, createReadStream } from "node:fs";
+import { access } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { loadConfig } from "../config.ts";
@@ -9,7 +11,7 @@ import { AuthzError, describeThrown, toAuthzError } from "../errors.ts";
 import { createOrgGraph, type OrgGraph } from "../graph/org-graph.ts";
 import { PolicyEngine } from "../policy/policy-engine.ts";
 import { formatImpact, ImpactCollector, type BundleRef } from "./impact-report.ts";
-import { parseRequestLines } from "./impact-requests.ts";
+import { parseRequestLine } from "./impact-requests.ts";
 
 /**
  * Impact analysis of a candidate bundle (README, "Changing a policy safely"):
@@ -49,7 +51,8 @@ async function main(argv: string[]): Promise<number> {
   const logger = pino({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL }, pino.destination(2));
   const live = await PolicyEngine.start(config.POLICY_BUNDLE);
   const candidate = await PolicyEngine.start(values.candidate);
-  const files = await Promise.all(values.requests.map(async (file) => ({ file, text: await readFile(file, "utf8") })));
+  // Readable before the store is opened: a wrong path fails fast.
+  await Promise.all(values.requests.map((file) => access(file, constants.R_OK)));
   if (!config.DATABASE_URL && !config.EMBEDDED_DATA_DIR) process.stderr.write("note: no DATABASE_URL: replaying against the embedded demo graph\n");
 
   const graph: OrgGraph = await createOrgGraph(config, logger);
@@ -57,8 +60,12 @@ async function main(argv: string[]): Promise<number> {
     // No decision log and no metrics: a replay is not a decision anyone was answered.
     const decisions = new DecisionService(live, graph, config, new DecisionLog({ enabled: false, write: () => undefined }, []));
     const collector = new ImpactCollector(refOf(live), refOf(candidate), examples);
-    for (const { file, text } of files) {
-      for (const line of parseRequestLines(file, text)) {
+    for (const file of values.requests) {
+      // Line by line: a day of decision log is larger than memory should hold.
+      let number = 0;
+      for await (const text of createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity })) {
+        const line = parseRequestLine(`${file}:${++number}`, text);
+        if (!line) continue;
         if (line.kind === "masked") collector.masked(line.where);
         else if (line.kind === "skipped") collector.skipped();
         else if (line.kind === "invalid") collector.invalid(line.where, line.message);

@@ -98,7 +98,13 @@ export class ShadowEvaluation {
 
   private readonly work = (): void => {
     const job = this.queue.shift();
-    if (job) this.evaluate(job);
+    try {
+      if (job) this.evaluate(job);
+    } catch {
+      // Outside any request: whatever the comparison or its log line throws is the candidate's error, never the process's.
+      this.counts.errors++;
+      this.options.metrics?.shadowEvaluations.inc({ outcome: "error" });
+    }
     if (this.queue.length > 0) setImmediate(this.work);
     else this.scheduled = false;
   };
