@@ -189,6 +189,15 @@ const settingsSchema = z.object({
   DECISION_LOG_OVERFLOW: z.enum(["block", "drop"]).default("block"),
   /** How often the bundle file or directory is checked for changes. */
   POLICY_WATCH_INTERVAL_MS: positiveInt(1_000),
+  /**
+   * A candidate bundle evaluated beside the live one on a share of live decisions, after each answer is sent
+   * (shadow evaluation): disagreements are counted and logged, never served. Watched like POLICY_BUNDLE.
+   */
+  POLICY_SHADOW_BUNDLE: z.string().min(1).optional(),
+  /** The share of live decisions the shadow candidate evaluates, 0..1. */
+  POLICY_SHADOW_SAMPLE: z.coerce.number().min(0).max(1).default(1),
+  /** Decisions waiting for the shadow candidate at most; a sampled decision beyond it is dropped and counted. */
+  POLICY_SHADOW_QUEUE: positiveInt(1_000),
 });
 
 /** A setting read under an old name: start-up logs a warning naming its replacement (README, Configuration). */

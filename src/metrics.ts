@@ -10,6 +10,10 @@ export interface Metrics {
   cacheLookups: Counter<"tier" | "outcome">;
   policyReloads: Counter<"outcome">;
   invalidations: Counter<"source">;
+  /** Shadow evaluation (POLICY_SHADOW_BUNDLE): sampled decisions by outcome, differences, drops. */
+  shadowEvaluations: Counter<"outcome">;
+  shadowDisagreements: Counter<"action" | "kind">;
+  shadowDropped: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -47,6 +51,23 @@ export function createMetrics(): Metrics {
       name: "b2b_authz_graph_invalidations_total",
       help: "Org graph cache invalidations received, by source: postgres, redis (the relay), fallback (own listener while no relay is heard), local (own writes).",
       labelNames: ["source"],
+      registers: [registry],
+    }),
+    shadowEvaluations: new Counter({
+      name: "b2b_authz_shadow_evaluations_total",
+      help: "Live decisions evaluated on the shadow candidate bundle, by outcome (agreed, disagreed, error).",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    shadowDisagreements: new Counter({
+      name: "b2b_authz_shadow_disagreements_total",
+      help: "Differences of the shadow candidate from the live answer, by action and kind (deny_to_allow, allow_to_deny, approval_changed, reasons_changed, ...).",
+      labelNames: ["action", "kind"],
+      registers: [registry],
+    }),
+    shadowDropped: new Counter({
+      name: "b2b_authz_shadow_dropped_total",
+      help: "Sampled decisions not evaluated on the shadow candidate because its queue was full.",
       registers: [registry],
     }),
   };

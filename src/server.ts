@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Config, Scope } from "./config.ts";
 import { DecisionLog } from "./decisions/decision-log.ts";
 import { DecisionService } from "./decisions/decision-service.ts";
+import { ShadowEvaluation } from "./decisions/shadow-evaluation.ts";
 import { ApiKeys } from "./http/api-keys.ts";
 import { createApp } from "./http/app.ts";
 import { answerClientError } from "./http/client-error.ts";
@@ -70,8 +71,20 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     throw error;
   }
   const keys = new ApiKeys(options.apiKeys);
-  const decisions = new DecisionService(engine, graph, config, new DecisionLog(loggers.decisionSink, config.DECISION_LOG_MASK), metrics);
-  const routes = apiRoutes({ decisions, graph, engine, bundleStatus: () => watcher.status(), metrics, keys, startedAt, version: options.version ?? "0.0.0" });
+  const decisionLog = new DecisionLog(loggers.decisionSink, config.DECISION_LOG_MASK);
+  const shadow = await startShadow(config, decisionLog, metrics, logger);
+  const decisions = new DecisionService(engine, graph, config, decisionLog, metrics, shadow?.evaluation);
+  const routes = apiRoutes({
+    decisions,
+    graph,
+    engine,
+    bundleStatus: () => watcher.status(),
+    shadow: shadow?.evaluation,
+    metrics,
+    keys,
+    startedAt,
+    version: options.version ?? "0.0.0",
+  });
   const app = createApp({ logger, bodyLimitBytes: BODY_LIMIT_BYTES, routes, keys, router: Router().use(explorerPage(), expressRoutes(routes, keys)) });
   const onInternal = (error: Error) => logger.error({ err: error }, "request failed");
   const server = createServer({ keepAliveTimeout: 65_000 });
@@ -96,6 +109,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const close = (graceMs = 10_000) =>
     (closing ??= (async () => {
       watcher.stop();
+      shadow?.watcher.stop();
       await drain.close(graceMs);
       // Every answered decision's event is in its destination before the process may exit.
       await loggers.decisionSink.close();
@@ -104,4 +118,19 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     })());
 
   return { url, server, engine, graph, metrics, routes, close };
+}
+
+/**
+ * The shadow candidate (POLICY_SHADOW_BUNDLE), loaded and watched like the live bundle. A candidate that does not
+ * load is logged and shadows nothing until a good one appears: it never keeps the sidecar from serving.
+ */
+async function startShadow(config: Config, log: DecisionLog, metrics: Metrics, logger: Loggers["app"]) {
+  const source = config.POLICY_SHADOW_BUNDLE;
+  if (!source) return undefined;
+  const candidate = new PolicyEngine({ logger: logger.child({ component: "shadow" }) });
+  await candidate.reload(source);
+  const watcher = watchPolicyBundle(candidate, source, config.POLICY_WATCH_INTERVAL_MS, logger);
+  const evaluation = new ShadowEvaluation({ candidate, sample: config.POLICY_SHADOW_SAMPLE, maxPending: config.POLICY_SHADOW_QUEUE, log, metrics });
+  logger.info({ source, revision: candidate.revision, sample: config.POLICY_SHADOW_SAMPLE }, "shadow evaluation on");
+  return { evaluation, watcher };
 }

@@ -46,6 +46,18 @@ describe("loadConfig", () => {
     expect((error as AuthzError).details.map((d) => d.path)).toContain(variable);
   });
 
+  it("shadow evaluation: off by default, a share between 0 and 1, a positive queue bound", () => {
+    expect(loadConfig({})).toMatchObject({ POLICY_SHADOW_SAMPLE: 1, POLICY_SHADOW_QUEUE: 1000 });
+    expect(loadConfig({}).POLICY_SHADOW_BUNDLE).toBeUndefined();
+    expect(loadConfig({ POLICY_SHADOW_BUNDLE: "candidate.tar.gz", POLICY_SHADOW_SAMPLE: "0.25" })).toMatchObject({
+      POLICY_SHADOW_BUNDLE: "candidate.tar.gz",
+      POLICY_SHADOW_SAMPLE: 0.25,
+    });
+    expect(() => loadConfig({ POLICY_SHADOW_SAMPLE: "1.5" })).toThrow(/POLICY_SHADOW_SAMPLE/);
+    expect(() => loadConfig({ POLICY_SHADOW_SAMPLE: "some" })).toThrow(/POLICY_SHADOW_SAMPLE/);
+    expect(() => loadConfig({ POLICY_SHADOW_QUEUE: "0" })).toThrow(/POLICY_SHADOW_QUEUE/);
+  });
+
   it("bounds the decision memo in characters, under DECISION_MEMO_MAX_CHARS", () => {
     expect(loadConfig({}).DECISION_MEMO_MAX_CHARS).toBe(64 * 1024 * 1024);
     expect(loadConfig({}).deprecated).toEqual([]);

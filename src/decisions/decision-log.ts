@@ -18,6 +18,20 @@ export interface DecisionEvent {
   custom?: Record<string, unknown> | undefined;
 }
 
+/** A shadow evaluation that disagreed with (or failed beside) the live decision: both answers, for review. */
+export interface ShadowEvent {
+  decisionId: string;
+  path: string;
+  input: unknown;
+  live: unknown;
+  candidate: unknown;
+  liveRevision: string | null;
+  candidateRevision: string | null;
+  candidateDigest: string | null;
+  differences: readonly { action: string; kind: string; widening: boolean; change: string; index?: number }[];
+  error?: { code: string; message: string };
+}
+
 /** Where decision events go as lines: the decision log's sink (src/logging/decision-sink.ts), or a test's writer. */
 export interface DecisionLogOutput {
   /** False when events go nowhere (DECISION_LOG=off). */
@@ -67,6 +81,29 @@ export class DecisionLog {
       `"bundles":{"b2b":{"revision":${JSON.stringify(event.revision)},"digest":${JSON.stringify(event.digest)}}},` +
       `"graph_token":${JSON.stringify(event.graphToken)},"metrics":{"timer_server_handler_ns":${JSON.stringify(event.durationNs)}},` +
       `${custom}${error}"msg":"decision"}`;
+    this.out.write(`${line}\n`);
+  }
+
+  /** A shadow disagreement as one line (`log: "shadow"`), masked as a decision event is: both answers scrubbed. */
+  writeShadow(event: ShadowEvent): void {
+    if (!this.out.enabled) return;
+    // Rare (disagreements and failures only), so one JSON.stringify of the event object serves.
+    const { input, scrub } = this.mask.prepare(event.input);
+    const line = JSON.stringify({
+      level: 40,
+      time: Date.now(),
+      service: "b2b-authz",
+      log: "shadow",
+      decision_id: event.decisionId,
+      path: event.path,
+      input,
+      result: scrub(event.live),
+      candidate_result: scrub(event.candidate),
+      bundles: { b2b: { revision: event.liveRevision }, candidate: { revision: event.candidateRevision, digest: event.candidateDigest } },
+      differences: scrub(event.differences),
+      ...(event.error ? { error: scrub(event.error) } : {}),
+      msg: event.error ? "shadow evaluation failed" : "shadow disagreement",
+    });
     this.out.write(`${line}\n`);
   }
 }

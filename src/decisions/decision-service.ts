@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { z } from "zod";
+import { z } from "zod";
+import { adminOperations } from "../model/policy-data.generated.ts";
 import type { Config } from "../config.ts";
 import { AuthzError, toAuthzError, type ErrorDetail } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
@@ -22,7 +23,8 @@ import {
   type Resource,
   type Subject,
 } from "./decision-schemas.ts";
-import { policyInputOfText } from "./input-json.ts";
+import { policyInputJson, policyInputOfText } from "./input-json.ts";
+import type { ShadowEvaluation } from "./shadow-evaluation.ts";
 import { TurnQueue } from "./turn-queue.ts";
 import { filterToPredicate, filterToSql, orderFilter } from "./order-filter.ts";
 import {
@@ -78,6 +80,31 @@ export interface CompileAnswer {
  */
 const LONG_BATCH_CHECKS = 100;
 
+/** The logged entrypoints a decision can be replayed at (role validation and tree limits are not decisions). */
+const replayable = new Map<string, Exclude<EntrypointName, "roleValidation" | "treeLimits">>(
+  (["check", "batch", "orderScope", "permissions", "admin"] as const).map((name) => [entrypoints[name].path, name]),
+);
+
+/** An administration decision's input as it is logged: the actor as `subject` (see authorizeAdmin). */
+const adminReplaySchema = z.object({
+  subject: z.object({ id: z.string().min(1), kind: z.enum(["user", "staff"]).optional() }),
+  operation: z.enum(adminOperations),
+  org: z.string().min(1).optional(),
+  change: z.unknown().optional(),
+});
+
+export type ReplayAnswer = { result: unknown; error?: undefined } | { result?: undefined; error: { code: string; message: string } };
+
+export interface Replayed {
+  name: EntrypointName;
+  /** The input as the policy saw it, less the graph and settings. */
+  requestInput: Record<string, unknown>;
+  /** The root of the acting org's tree, or null when the org is unknown. */
+  tree: string | null;
+  /** One per engine, in order. */
+  answers: ReplayAnswer[];
+}
+
 /**
  * Answers decisions: gathers the slice of the org graph, evaluates the policy, stamps the answer with a decision
  * id, the policy revision and the graph token, and writes one decision log event. Any failure is an AuthzError
@@ -90,6 +117,7 @@ export class DecisionService {
     settings: StoreSettings,
     private readonly log: DecisionLog,
     private readonly metrics?: Metrics,
+    private readonly shadow?: ShadowEvaluation,
   ) {
     this.treeLimits = policyTreeLimits(engine, settings);
     this.settingsJson = JSON.stringify({
@@ -269,6 +297,46 @@ export class DecisionService {
     });
   }
 
+  /**
+   * Re-evaluates a logged decision (its entrypoint path and request input, as a decision log event holds them)
+   * against the graph as it is now, on each of `engines`, with the facts gathered once: what impact analysis
+   * compares. The input is validated as a request of that entrypoint; an engine's failure is its answer's error.
+   */
+  async replay(path: string, input: unknown, engines: readonly PolicyEngine[]): Promise<Replayed> {
+    const name = replayable.get(path);
+    if (!name) throw new AuthzError("invalid_request", `no replayable decision at path "${path}"`, { details: [{ path: "path", message: `one of: ${[...replayable.keys()].join(", ")}` }] });
+    let requestInput: Record<string, unknown>;
+    let gather: () => Promise<GraphSlice>;
+    if (name === "admin") {
+      const request = parseOrThrow(adminReplaySchema, input, "input");
+      requestInput = request;
+      gather = () => this.facts.adminSlice({ actor: request.subject, operation: request.operation, org: request.org, change: request.change });
+    } else if (name === "check") {
+      const request = parseOrThrow(checkRequestSchema, input, "input");
+      requestInput = { subject: request.subject, org: request.org, action: request.action, ...(request.resource ? { resource: request.resource } : {}) };
+      gather = this.gatherFor(request, { resources: request.resource ? [request.resource] : [] });
+    } else if (name === "batch") {
+      const request = parseOrThrow(batchRequestSchema, input, "input");
+      requestInput = { subject: request.subject, org: request.org, checks: request.checks };
+      gather = this.gatherFor(request, { resources: request.checks.flatMap((c) => (c.resource ? [c.resource] : [])) });
+    } else {
+      const request = parseOrThrow(permissionsRequestSchema, input, "input");
+      requestInput = { subject: request.subject, org: request.org };
+      gather = this.gatherFor(request, { subtree: name === "orderScope" });
+    }
+    const slice = await gather();
+    const json = policyInputJson(requestInput, this.settingsJson, slice.graph);
+    const answers = engines.map((engine): ReplayAnswer => {
+      try {
+        return { result: engine.evaluateJson(name, json) };
+      } catch (thrown) {
+        const error = toAuthzError(thrown, "policy_unavailable", `evaluating ${path} failed`);
+        return { error: { code: error.code, message: error.message } };
+      }
+    });
+    return { name, requestInput, tree: slice.graph.tree?.root ?? null, answers };
+  }
+
   /** The slice for a decision about `request`, reaching the resources' orgs and, if asked, the subtree. */
   private gatherFor(
     request: { subject: Subject; org: string; consistency?: { atLeast: string } | undefined },
@@ -319,13 +387,16 @@ export class DecisionService {
       graphToken = slice.graphToken;
       // One serialization of the request serves the policy input and the decision log line.
       const inputJson = JSON.stringify(requestInput);
-      const result = this.engine.evaluateInput(name, policyInputOfText(inputJson, this.settingsJson, slice.graph));
+      const input = policyInputOfText(inputJson, this.settingsJson, slice.graph);
+      const result = this.engine.evaluateInput(name, input);
       const policyRevision = this.engine.revision ?? "";
       const durationNs = Math.round((performance.now() - started) * 1e6);
       if (this.log.enabled) {
         this.log.write({ decisionId, path, input: requestInput, inputJson, result, revision: policyRevision, digest: this.engine.digest, graphToken, durationNs, custom });
       }
       this.observe(endpoint, outcomeOf(result), durationNs);
+      // Only queued here: the candidate answers after this answer has been sent (shadow-evaluation.ts).
+      this.shadow?.offer(() => ({ name, decisionId, path, requestInput, input, live: result, liveRevision: policyRevision }));
       return { result, stamp: { decisionId, policyRevision, graphToken } };
     } catch (thrown) {
       const error = toAuthzError(thrown, "internal", `${endpoint} failed`);

@@ -1,4 +1,5 @@
 import type { DecisionService } from "../decisions/decision-service.ts";
+import type { ShadowEvaluation } from "../decisions/shadow-evaluation.ts";
 import type { Metrics } from "../metrics.ts";
 import type { BundleSourceStatus } from "../policy/bundle-status.ts";
 import type { PolicyEngine } from "../policy/policy-engine.ts";
@@ -18,6 +19,7 @@ export function apiRoutes(options: {
   graph: ManagementStore & GraphHealth;
   engine: PolicyEngine;
   bundleStatus: () => BundleSourceStatus;
+  shadow?: ShadowEvaluation | undefined;
   metrics: Metrics;
   keys: ApiKeys;
   startedAt: Date;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Metrics } from "../metrics.ts";
 import { bundleRefusalReasons } from "../policy/bundle-refusal.ts";
 import type { BundleSourceStatus } from "../policy/bundle-status.ts";
+import type { ShadowStatus } from "../decisions/shadow-evaluation.ts";
 import type { PolicyEngine } from "../policy/policy-engine.ts";
 import type { ApiKeys } from "./api-keys.ts";
 import { defineRoute, type Route } from "./route.ts";
@@ -28,13 +29,15 @@ const bundleStatusSchema = z.object({
 export function opsRoutes(options: {
   engine: PolicyEngine;
   bundleStatus: () => BundleSourceStatus;
+  /** The shadow candidate's state, when POLICY_SHADOW_BUNDLE is set. */
+  shadow?: { readonly status: ShadowStatus } | undefined;
   graph: GraphHealth;
   metrics: Metrics;
   keys: ApiKeys;
   openapi: () => unknown;
   startedAt: Date;
 }): Route[] {
-  const { engine, bundleStatus, graph, metrics, keys, openapi, startedAt } = options;
+  const { engine, bundleStatus, shadow, graph, metrics, keys, openapi, startedAt } = options;
   return [
     defineRoute({
       method: "get",
@@ -82,6 +85,21 @@ export function opsRoutes(options: {
           .object({ revision: z.string(), digest: z.string(), source: z.string(), activatedAt: z.string(), entrypoints: z.array(z.string()) })
           .nullable(),
         bundle: bundleStatusSchema,
+        shadow: z
+          .object({
+            revision: z.string().nullable(),
+            digest: z.string().nullable(),
+            source: z.string().nullable(),
+            sample: z.number(),
+            evaluated: z.number().int(),
+            agreed: z.number().int(),
+            disagreed: z.number().int(),
+            errors: z.number().int(),
+            dropped: z.number().int(),
+            pending: z.number().int(),
+            disagreements: z.record(z.string(), z.record(z.string(), z.number().int())),
+          })
+          .nullable(),
         graph: z.looseObject({ reachable: z.boolean() }),
         process: z.object({ pid: z.number(), startedAt: z.string(), uptimeSeconds: z.number() }),
       }),
@@ -89,6 +107,7 @@ export function opsRoutes(options: {
         body: {
           policy: engine.info,
           bundle: bundleStatus(),
+          shadow: shadow?.status ?? null,
           graph: await graph.status(),
           process: { pid: process.pid, startedAt: startedAt.toISOString(), uptimeSeconds: Math.round(process.uptime()) },
         },
