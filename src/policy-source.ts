@@ -47,3 +47,18 @@ export async function startPolicyEngine(
   }
   return { engine, watch: watchPolicyBundle(engine, source, config.POLICY_WATCH_INTERVAL_MS, logger, onReload) };
 }
+
+/**
+ * The shadow candidate (POLICY_SHADOW_BUNDLE), loaded and watched like a local live bundle. A candidate that does
+ * not load is logged and shadows nothing until a good one appears: it never keeps the sidecar from serving.
+ */
+export async function startShadowEngine(config: Config, logger?: Logger): Promise<{ engine: PolicyEngine; watch: BundleWatch } | undefined> {
+  const source = config.POLICY_SHADOW_BUNDLE;
+  if (!source) return undefined;
+  const shadowLogger = logger?.child({ component: "shadow" });
+  const engine = new PolicyEngine({ logger: shadowLogger });
+  const outcome = await engine.reload(source);
+  if (outcome.status === "rejected") shadowLogger?.error({ reason: outcome.reason, source }, "the shadow candidate did not load: nothing is shadowed until it does");
+  else logger?.info({ source, revision: engine.revision, sample: config.POLICY_SHADOW_SAMPLE }, "shadow evaluation on");
+  return { engine, watch: watchPolicyBundle(engine, source, config.POLICY_WATCH_INTERVAL_MS, shadowLogger) };
+}

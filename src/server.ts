@@ -17,7 +17,7 @@ import type { Route } from "./http/route.ts";
 import type { Loggers } from "./logging/logger.ts";
 import { createMetrics, registerDecisionLogMetrics, registerMemoMetrics, type Metrics } from "./metrics.ts";
 import type { PolicyEngine } from "./policy/policy-engine.ts";
-import { startPolicyEngine } from "./policy-source.ts";
+import { startPolicyEngine, startShadowEngine } from "./policy-source.ts";
 import { createOrgGraph, type OrgGraph } from "./graph/org-graph.ts";
 
 export interface Sidecar {
@@ -72,7 +72,11 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   }
   const keys = new ApiKeys(options.apiKeys);
   const decisionLog = new DecisionLog(loggers.decisionSink, config.DECISION_LOG_MASK);
-  const shadow = await startShadow(config, decisionLog, metrics, logger);
+  const candidate = await startShadowEngine(config, logger);
+  const shadow = candidate && {
+    watcher: candidate.watch,
+    evaluation: new ShadowEvaluation({ candidate: candidate.engine, sample: config.POLICY_SHADOW_SAMPLE, maxPending: config.POLICY_SHADOW_QUEUE, log: decisionLog, metrics }),
+  };
   const decisions = new DecisionService(engine, graph, config, decisionLog, metrics, shadow?.evaluation);
   const routes = apiRoutes({
     decisions,
@@ -118,19 +122,4 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     })());
 
   return { url, server, engine, graph, metrics, routes, close };
-}
-
-/**
- * The shadow candidate (POLICY_SHADOW_BUNDLE), loaded and watched like the live bundle. A candidate that does not
- * load is logged and shadows nothing until a good one appears: it never keeps the sidecar from serving.
- */
-async function startShadow(config: Config, log: DecisionLog, metrics: Metrics, logger: Loggers["app"]) {
-  const source = config.POLICY_SHADOW_BUNDLE;
-  if (!source) return undefined;
-  const candidate = new PolicyEngine({ logger: logger.child({ component: "shadow" }) });
-  await candidate.reload(source);
-  const watcher = watchPolicyBundle(candidate, source, config.POLICY_WATCH_INTERVAL_MS, logger);
-  const evaluation = new ShadowEvaluation({ candidate, sample: config.POLICY_SHADOW_SAMPLE, maxPending: config.POLICY_SHADOW_QUEUE, log, metrics });
-  logger.info({ source, revision: candidate.revision, sample: config.POLICY_SHADOW_SAMPLE }, "shadow evaluation on");
-  return { evaluation, watcher };
 }
