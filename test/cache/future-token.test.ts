@@ -43,8 +43,9 @@ describe.each([
       Array.from({ length: 20 }, () => graph.slice({ subject: { id: "carol" }, org: "BER", atLeast: token })),
     );
     for (const r of results) expect(r).toMatchObject({ status: "rejected", reason: { code: "graph_unavailable" } });
-    // Polling every 25 ms for 1.5 s each would have been hundreds of tree reads.
-    expect(postgresReads() - before).toBeLessThanOrEqual(2);
+    // Polling every 25 ms for 1.5 s each would have been hundreds of tree reads, and one read per waiter 20: the
+    // waiters share their reads (2 on a quiet machine; on a loaded one a heartbeat may add one inside the wait).
+    expect(postgresReads() - before).toBeLessThanOrEqual(4);
   });
 
   it("answers a waiting read as soon as the feed announces its version", async () => {
@@ -58,7 +59,7 @@ describe.each([
     const before = postgresReads();
     await writer.deleteMembership("DE", "carol");
     for (const answer of await waiting) expect(answer.graph.memberships).toEqual([]);
-    // Ten reads woken by one notification share one load.
-    expect(postgresReads() - before).toBeLessThanOrEqual(2);
+    // Ten reads woken by one notification share one load (plus, on a loaded machine, a heartbeat's).
+    expect(postgresReads() - before).toBeLessThanOrEqual(4);
   });
 });
