@@ -1,0 +1,60 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
+import type { AuthzClient, Decision, OrdersQueryRequest } from "./client.ts";
+import { guard, unavailable, type PermissionInput } from "./guard.ts";
+import type { OrderFilter } from "./order-filter.ts";
+
+type InputOf<T> = (request: FastifyRequest) => T | Promise<T>;
+
+declare module "fastify" {
+  interface FastifyInstance {
+    requirePermission(action: string, inputOf: InputOf<PermissionInput>): preHandlerAsyncHookHandler;
+    visibleOrders(inputOf: InputOf<Omit<OrdersQueryRequest, "columns">>): preHandlerAsyncHookHandler;
+  }
+  interface FastifyRequest {
+    authz: Decision | null;
+    visibleOrders: OrderFilter | null;
+  }
+}
+
+/**
+ * A Fastify plugin: `app.register(fastifyAuthz, { client })`, then `preHandler: app.requirePermission(...)` on a
+ * route. Only `allow` reaches the handler (the decision is `request.authz`); deny and approval_required answer 403
+ * with the policy's reasons, a failure to decide 503. `app.visibleOrders(...)` sets `request.visibleOrders`.
+ */
+export async function fastifyAuthz(app: FastifyInstance, options: { client: AuthzClient }): Promise<void> {
+  const { client } = options;
+  app.decorateRequest("authz", null);
+  app.decorateRequest("visibleOrders", null);
+  const refuse = (request: FastifyRequest, reply: FastifyReply, thrown: unknown) => {
+    request.log.error({ err: thrown }, "authorization could not be decided");
+    return reply.code(503).send(unavailable(thrown));
+  };
+  app.decorate("requirePermission", (action: string, inputOf: InputOf<PermissionInput>): preHandlerAsyncHookHandler => {
+    return async (request, reply) => {
+      let input: PermissionInput;
+      try {
+        input = await inputOf(request);
+      } catch (thrown) {
+        return refuse(request, reply, thrown);
+      }
+      const outcome = await guard(client, action, input);
+      if (!outcome.allowed) {
+        if (outcome.status === 503) request.log.error({ err: outcome.cause }, "authorization could not be decided");
+        return reply.code(outcome.status).send(outcome.body);
+      }
+      request.authz = outcome.decision;
+    };
+  });
+  app.decorate("visibleOrders", (inputOf: InputOf<Omit<OrdersQueryRequest, "columns">>): preHandlerAsyncHookHandler => {
+    return async (request, reply) => {
+      try {
+        request.visibleOrders = (await client.ordersQuery(await inputOf(request))).filter;
+      } catch (thrown) {
+        return refuse(request, reply, thrown);
+      }
+    };
+  });
+}
+
+// The decorators belong to the app that registers the plugin, not to an encapsulated child (what fastify-plugin does).
+Object.assign(fastifyAuthz, { [Symbol.for("skip-override")]: true, [Symbol.for("fastify.display-name")]: "b2b-authz" });
