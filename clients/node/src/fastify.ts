@@ -21,7 +21,7 @@ declare module "fastify" {
  * route. Only `allow` reaches the handler (the decision is `request.authz`); deny and approval_required answer 403
  * with the policy's reasons, a failure to decide 503. `app.visibleOrders(...)` sets `request.visibleOrders`.
  */
-export async function fastifyAuthz(app: FastifyInstance, options: { client: AuthzClient }): Promise<void> {
+export function fastifyAuthz(app: FastifyInstance, options: { client: AuthzClient }, done: (error?: Error) => void): void {
   const { client } = options;
   app.decorateRequest("authz", null);
   app.decorateRequest("visibleOrders", null);
@@ -54,6 +54,7 @@ export async function fastifyAuthz(app: FastifyInstance, options: { client: Auth
       }
     };
   });
+  done();
 }
 
 // The decorators belong to the app that registers the plugin, not to an encapsulated child (what fastify-plugin does).

@@ -30,7 +30,10 @@ export async function startSidecarProxy(target: string, plan: (n: number, seen: 
       seen.push(entry);
       const action = plan(seen.length, entry);
       if (action === "hang") return;
-      if (action === "reset") return req.socket.destroy();
+      if (action === "reset") {
+        req.socket.destroy();
+        return;
+      }
       if (action === "503") {
         res.writeHead(503, { "content-type": "application/json" });
         res.end(JSON.stringify({ error: { code: "graph_unavailable", message: "graph store unreachable", details: [] } }));

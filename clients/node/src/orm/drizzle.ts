@@ -7,10 +7,11 @@ import { columnParts } from "./column-reference.ts";
  * `alias()`), or references such as `o.OrgId`, quoted part by part so mixed case survives and a name is never SQL.
  */
 export function drizzleCondition(filter: OrderFilter, columns: Record<OrderField, Column | SQLWrapper | string>): SQL {
-  const ref = (field: OrderField): Column | SQLWrapper => {
-    const column = columns[field];
-    return typeof column === "string" ? sql.join(columnParts(column).map((part) => sql.identifier(part)), sql.raw(".")) : column;
-  };
+  // References are checked when the condition is made, whether or not the tree compares them.
+  const resolve = (column: Column | SQLWrapper | string): Column | SQLWrapper =>
+    typeof column === "string" ? sql.join(columnParts(column).map((part) => sql.identifier(part)), sql.raw(".")) : column;
+  const refs = { org: resolve(columns.org), buyer: resolve(columns.buyer) };
+  const ref = (field: OrderField) => refs[field];
   return foldFilter<SQL>(filter, {
     // drizzle's and()/or() drop empty lists to undefined: the tree's empty groups are spelled out.
     and: (parts) => (parts.length === 0 ? sql`true` : sql`(${sql.join(parts, sql` and `)})`),

@@ -9,7 +9,7 @@ type Where = (builder: Knex.QueryBuilder) => void;
  * such as `org_id`, `o.org_id` or `o.OrgId`; knex quotes each part as an identifier, so mixed case survives.
  */
 export function knexCondition(filter: OrderFilter, columns: Record<OrderField, string>): Where {
-  // knex splits an identifier on dots itself; a part that holds a dot is refused rather than misread.
+  // knex reads dots and " as " in an identifier itself; a part that holds either is refused rather than misread.
   const refs = {
     org: knexReference(columns.org),
     buyer: knexReference(columns.buyer),
@@ -30,6 +30,8 @@ export function knexCondition(filter: OrderFilter, columns: Record<OrderField, s
 
 function knexReference(reference: string): string {
   const parts = columnParts(reference);
-  if (parts.some((part) => part.includes("."))) throw new TypeError(`knex cannot reference a name with a dot: ${JSON.stringify(reference)}`);
+  if (parts.some((part) => part.includes(".") || / as /i.test(part))) {
+    throw new TypeError(`knex cannot reference a name with a dot or " as ": ${JSON.stringify(reference)}`);
+  }
   return parts.join(".");
 }
