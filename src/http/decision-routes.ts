@@ -9,14 +9,12 @@ import {
   permissionsRequestSchema,
 } from "../decisions/decision-schemas.ts";
 import type { DecisionService } from "../decisions/decision-service.ts";
+import { orderFilterSchema } from "../decisions/order-filter.ts";
 import { defineRoute, type Route } from "./route.ts";
 
 const stamp = { decisionId: z.string(), policyRevision: z.string(), graphToken: z.string() };
 const reasonsSchema = z.array(z.looseObject({ code: z.string(), message: z.string() }));
 const scopeSchema = z.object({ orgs: z.array(z.string()), ownOrgs: z.array(z.string()) });
-const filterSchema = z.record(z.string(), z.unknown()).meta({
-  description: 'Filter AST: {"or": [...]}, {"and": [...]}, {"field": "org"|"buyer", "op": "in"|"eq", "value": ...}',
-});
 const orderKindSchema = z.enum(["always_denied", "conditional", "always_allowed"]);
 
 /**
@@ -79,7 +77,7 @@ export function decisionRoutes(decisions: DecisionService): Route[] {
         kind: orderKindSchema,
         scope: scopeSchema,
         reasons: reasonsSchema,
-        filter: filterSchema,
+        filter: orderFilterSchema,
         sql: z.object({ where: z.string(), params: z.array(z.union([z.string(), z.array(z.string())])) }),
         ...stamp,
       }),

@@ -667,10 +667,7 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             })[];
-                            /** @description Filter AST: {"or": [...]}, {"and": [...]}, {"field": "org"|"buyer", "op": "in"|"eq", "value": ...} */
-                            filter: {
-                                [key: string]: unknown;
-                            };
+                            filter: components["schemas"]["OrderFilter"];
                             sql: {
                                 where: string;
                                 params: (string | string[])[];
@@ -4009,6 +4006,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description {"and": []} is always true, {"or": []} always false (OPA's and ucast's conventions); a leaf compares the order's org or buyer */
+        OrderFilter: {
+            and: components["schemas"]["OrderFilter"][];
+        } | {
+            or: components["schemas"]["OrderFilter"][];
+        } | {
+            /** @enum {string} */
+            field: "org" | "buyer";
+            /** @enum {string} */
+            op: "in";
+            value: string[];
+        } | {
+            /** @enum {string} */
+            field: "org" | "buyer";
+            /** @enum {string} */
+            op: "eq";
+            value: string;
+        };
         OrgInput: {
             /** @description The host's shared id. */
             id: string;

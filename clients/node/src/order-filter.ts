@@ -1,20 +1,18 @@
 import { z } from "zod";
+import type { components } from "./api.generated.ts";
 
 /**
- * The sidecar's order-visibility tree (`filter` of POST /v1/orders/query): `{and: []}` is always true and
- * `{or: []}` always false, as in OPA's and ucast's conventions. Every ORM adapter compiles this one tree.
+ * The sidecar's order-visibility tree (`filter` of POST /v1/orders/query), as its OpenAPI document declares it:
+ * `{and: []}` is always true and `{or: []}` always false, as in OPA's and ucast's conventions. Every ORM adapter
+ * compiles this one tree.
  */
-export type OrderFilter =
-  | { and: OrderFilter[] }
-  | { or: OrderFilter[] }
-  | { field: OrderField; op: "in"; value: string[] }
-  | { field: OrderField; op: "eq"; value: string };
+export type OrderFilter = components["schemas"]["OrderFilter"];
 
-export type OrderField = "org" | "buyer";
+export type OrderField = Extract<OrderFilter, { field: unknown }>["field"];
 
 export const orderFields = ["org", "buyer"] as const satisfies readonly OrderField[];
 
-/** The documented answer types the filter as an open object: the client checks the tree before anything compiles it. */
+/** An answer is checked against the tree before anything compiles it; the annotation keeps the check and the type one. */
 export const orderFilterSchema: z.ZodType<OrderFilter> = z.lazy(() =>
   z.union([
     z.strictObject({ and: z.array(orderFilterSchema) }),
