@@ -146,45 +146,45 @@ export class AuthzClient {
     return visible;
   }
 
-  // ---- writes (sent once, token carried) ----
+  // ---- writes (sent once, token carried; async so a missing actor rejects like any other failure) ----
 
-  createOrg(org: Body<"/v1/orgs", "post">, actor?: string) {
+  async createOrg(org: Body<"/v1/orgs", "post">, actor?: string) {
     const header = this.#actorHeader(actor);
     return this.#write("POST /v1/orgs", (signal) => this.#api.POST("/v1/orgs", { params: { header }, body: org, signal }));
   }
 
-  updateOrg(id: string, patch: Body<"/v1/orgs/{id}", "patch">, actor?: string) {
+  async updateOrg(id: string, patch: Body<"/v1/orgs/{id}", "patch">, actor?: string) {
     const header = this.#actorHeader(actor);
     return this.#write(`PATCH /v1/orgs/${id}`, (signal) =>
       this.#api.PATCH("/v1/orgs/{id}", { params: { path: { id }, header }, body: patch, signal }),
     );
   }
 
-  setMembership(org: string, userId: string, membership: Body<"/v1/orgs/{id}/members/{userId}", "put">, actor?: string) {
+  async setMembership(org: string, userId: string, membership: Body<"/v1/orgs/{id}/members/{userId}", "put">, actor?: string) {
     const header = this.#actorHeader(actor);
     return this.#write(`PUT /v1/orgs/${org}/members/${userId}`, (signal) =>
       this.#api.PUT("/v1/orgs/{id}/members/{userId}", { params: { path: { id: org, userId }, header }, body: membership, signal }),
     );
   }
 
-  removeMembership(org: string, userId: string, actor?: string) {
+  async removeMembership(org: string, userId: string, actor?: string) {
     const header = this.#actorHeader(actor);
     return this.#write(`DELETE /v1/orgs/${org}/members/${userId}`, (signal) =>
       this.#api.DELETE("/v1/orgs/{id}/members/{userId}", { params: { path: { id: org, userId }, header }, signal }),
     );
   }
 
-  upsertUser(id: string, user: Body<"/v1/users/{id}", "put">, actor?: string) {
+  async upsertUser(id: string, user: Body<"/v1/users/{id}", "put">, actor?: string) {
     const header = this.#actorHeader(actor);
     return this.#write(`PUT /v1/users/${id}`, (signal) => this.#api.PUT("/v1/users/{id}", { params: { path: { id }, header }, body: user, signal }));
   }
 
-  upsertRole(key: string, role: Body<"/v1/roles/{key}", "put">, actor?: string) {
+  async upsertRole(key: string, role: Body<"/v1/roles/{key}", "put">, actor?: string) {
     const header = this.#actorHeader(actor);
     return this.#write(`PUT /v1/roles/${key}`, (signal) => this.#api.PUT("/v1/roles/{key}", { params: { path: { key }, header }, body: role, signal }));
   }
 
-  importGraph(document: Body<"/v1/import", "post">, actor?: string) {
+  async importGraph(document: Body<"/v1/import", "post">, actor?: string) {
     const header = this.#actorHeader(actor);
     return this.#write("POST /v1/import", (signal) => this.#api.POST("/v1/import", { params: { header }, body: document, signal }));
   }

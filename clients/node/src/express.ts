@@ -13,7 +13,7 @@ type InputOf<T> = (req: Request) => T | Promise<T>;
 export function expressAuthz(client: AuthzClient, options: { onError?: (error: unknown, req: Request) => void } = {}) {
   const fail = (res: Response, req: Request, thrown: unknown) => {
     options.onError?.(thrown, req);
-    res.status(503).json(unavailable(thrown));
+    res.status(503).json(unavailable());
   };
   return {
     requirePermission(action: string, inputOf: InputOf<PermissionInput>): RequestHandler {

@@ -27,7 +27,7 @@ export function fastifyAuthz(app: FastifyInstance, options: { client: AuthzClien
   app.decorateRequest("visibleOrders", null);
   const refuse = (request: FastifyRequest, reply: FastifyReply, thrown: unknown) => {
     request.log.error({ err: thrown }, "authorization could not be decided");
-    return reply.code(503).send(unavailable(thrown));
+    return reply.code(503).send(unavailable());
   };
   app.decorate("requirePermission", (action: string, inputOf: InputOf<PermissionInput>): preHandlerAsyncHookHandler => {
     return async (request, reply) => {

@@ -1,5 +1,4 @@
 import type { AuthzClient, CheckRequest, Decision } from "./client.ts";
-import { AuthzClientError } from "./errors.ts";
 
 /** What a route asks: who acts, in which org, on what (the action is the route's). */
 export type PermissionInput = Omit<CheckRequest, "action">;
@@ -28,7 +27,7 @@ export async function guard(client: AuthzClient, action: string, input: Permissi
   try {
     decision = await client.check({ ...input, action });
   } catch (thrown) {
-    return { allowed: false, status: 503, body: unavailable(thrown), cause: thrown };
+    return { allowed: false, status: 503, body: unavailable(), cause: thrown };
   }
   if (decision.allow && decision.decision === "allow") return { allowed: true, decision };
   return {
@@ -44,8 +43,7 @@ export async function guard(client: AuthzClient, action: string, input: Permissi
   };
 }
 
-/** The refusal when no decision could be had; the cause stays with the host (its log), the caller sees the code. */
-export function unavailable(thrown: unknown): GuardRefusal {
-  const code = thrown instanceof AuthzClientError ? thrown.code : "internal";
-  return { error: { code: "authorization_unavailable", message: "authorization could not be decided", details: [{ path: "", message: code }] } };
+/** The refusal when no decision could be had; the cause (the client error's code, status, details) stays with the host's log. */
+export function unavailable(): GuardRefusal {
+  return { error: { code: "authorization_unavailable", message: "authorization could not be decided", details: [] } };
 }

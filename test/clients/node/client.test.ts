@@ -162,6 +162,14 @@ describe("writes", () => {
     expect(c.graphToken).toBeUndefined();
   });
 
+  it("need an actor: without one a write rejects and nothing is sent", async () => {
+    const p = await proxy(() => "forward");
+    const anonymous = new AuthzClient({ baseUrl: p.url, apiKey: ADMIN_KEY });
+    const error = await rejection(anonymous.upsertUser("zed", { email: "zed@acme.test" }));
+    expect(error).toMatchObject({ code: "invalid_request", details: [{ path: "actor", message: "Required" }] });
+    expect(p.seen).toHaveLength(0);
+  });
+
   it("carry their graphToken into the following decisions (read your writes)", async () => {
     const p = await proxy(() => "forward");
     const c = client(p.url);
