@@ -19,16 +19,10 @@ export function expressAuthz(client: AuthzClient, options: { onError?: (error: u
     requirePermission(action: string, inputOf: InputOf<PermissionInput>): RequestHandler {
       return (req: Request, res: Response, next: NextFunction) => {
         void (async () => {
-          let input: PermissionInput;
-          try {
-            input = await inputOf(req);
-          } catch (thrown) {
-            return fail(res, req, thrown);
-          }
-          const outcome = await guard(client, action, input);
+          const outcome = await guard(client, action, () => inputOf(req));
           if (!outcome.allowed) {
-            if (outcome.status === 503) options.onError?.(outcome.cause, req);
-            res.status(outcome.status).json(outcome.body);
+            if (outcome.status === 503) return fail(res, req, outcome.cause);
+            res.status(403).json(outcome.body);
             return;
           }
           res.locals.authz = outcome.decision;

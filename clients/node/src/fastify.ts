@@ -31,17 +31,8 @@ export function fastifyAuthz(app: FastifyInstance, options: { client: AuthzClien
   };
   app.decorate("requirePermission", (action: string, inputOf: InputOf<PermissionInput>): preHandlerAsyncHookHandler => {
     return async (request, reply) => {
-      let input: PermissionInput;
-      try {
-        input = await inputOf(request);
-      } catch (thrown) {
-        return refuse(request, reply, thrown);
-      }
-      const outcome = await guard(client, action, input);
-      if (!outcome.allowed) {
-        if (outcome.status === 503) request.log.error({ err: outcome.cause }, "authorization could not be decided");
-        return reply.code(outcome.status).send(outcome.body);
-      }
+      const outcome = await guard(client, action, () => inputOf(request));
+      if (!outcome.allowed) return outcome.status === 503 ? refuse(request, reply, outcome.cause) : reply.code(403).send(outcome.body);
       request.authz = outcome.decision;
     };
   });

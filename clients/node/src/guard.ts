@@ -19,13 +19,13 @@ export interface GuardRefusal {
 
 /**
  * The one decision both middlewares make. Only `allow` passes; a deny or approval_required is 403 with the policy's
- * reasons, and anything that kept the sidecar from deciding (including the host's own bad input, which the caller
- * cannot fix) is 503: never a pass.
+ * reasons, and anything that kept the sidecar from deciding (including the host's own bad input, or its input
+ * function throwing, which the caller cannot fix) is 503: never a pass.
  */
-export async function guard(client: AuthzClient, action: string, input: PermissionInput): Promise<GuardOutcome> {
+export async function guard(client: AuthzClient, action: string, inputOf: () => PermissionInput | Promise<PermissionInput>): Promise<GuardOutcome> {
   let decision: Decision;
   try {
-    decision = await client.check({ ...input, action });
+    decision = await client.check({ ...(await inputOf()), action });
   } catch (thrown) {
     return { allowed: false, status: 503, body: unavailable(), cause: thrown };
   }
