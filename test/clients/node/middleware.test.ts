@@ -17,7 +17,7 @@ import { closedPort } from "./sidecar-proxy.ts";
 /**
  * The Express middleware and the Fastify plugin in real apps, over real HTTP, against a real sidecar with the demo
  * graph and the demo orders table: allow passes, deny and approval_required are 403 with the policy's reasons, a
- * sidecar that cannot decide is 503, and the visible-orders helper gives the handler the rows its ORM may list.
+ * sidecar that cannot decide is 503, and the visible-orders middleware gives the handler the rows its ORM may list.
  */
 interface Db {
   orders: { id: string; org_id: string; buyer_id: string; total: string };
