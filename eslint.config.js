@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "tools/", "build/", "dist/", "coverage/", ".*", "test/support/prisma/generated/"] },
+  { ignores: ["node_modules/", "tools/", "build/", "**/dist/", "coverage/", ".*", "test/support/prisma/generated/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

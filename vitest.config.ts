@@ -8,10 +8,17 @@ import { defineConfig } from "vitest/config";
 const target = process.env.TEST_TARGET ?? "src";
 if (target !== "src" && target !== "dist") throw new Error(`TEST_TARGET must be "src" or "dist", not ${target}`);
 const dist = fileURLToPath(new URL("./dist/", import.meta.url));
+const clientDist = fileURLToPath(new URL("./clients/node/dist/", import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: target === "dist" ? [{ find: /^(?:\.\.\/)+src\/(.*)\.ts$/, replacement: `${dist}$1.js` }] : [],
+    alias:
+      target === "dist"
+        ? [
+            { find: /^(?:\.\.\/)+src\/(.*)\.ts$/, replacement: `${dist}$1.js` },
+            { find: /^(?:\.\.\/)+clients\/node\/src\/(.*)\.ts$/, replacement: `${clientDist}$1.js` },
+          ]
+        : [],
   },
   test: {
     include: ["test/**/*.test.ts"],

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { z } from "zod";
 import type { OrderScope } from "../policy/entrypoints.ts";
 
 /**
@@ -16,6 +17,25 @@ export type OrderFilter =
   | { field: OrderField; op: "eq"; value: string };
 
 export type OrderField = "org" | "buyer";
+
+/**
+ * The tree as the answer's schema, so /openapi.json describes it exactly (a recursive `OrderFilter` component) and
+ * the typed client's `OrderFilter` is generated from it rather than copied.
+ */
+export const orderFilterSchema: z.ZodType<OrderFilter> = z
+  .lazy(() => {
+    const field = z.enum(["org", "buyer"]);
+    return z.union([
+      z.strictObject({ and: z.array(orderFilterSchema) }),
+      z.strictObject({ or: z.array(orderFilterSchema) }),
+      z.strictObject({ field, op: z.literal("in"), value: z.array(z.string()) }),
+      z.strictObject({ field, op: z.literal("eq"), value: z.string() }),
+    ]);
+  })
+  .meta({
+    id: "OrderFilter",
+    description: '{"and": []} is always true, {"or": []} always false (OPA\'s and ucast\'s conventions); a leaf compares the order\'s org or buyer',
+  });
 
 export interface SqlCondition {
   where: string;

@@ -11,14 +11,12 @@ import {
 } from "../decisions/decision-schemas.ts";
 import type { CompileAnswer, DecisionService } from "../decisions/decision-service.ts";
 import { compileMediaTypes, MULTITARGET_MEDIA_TYPE, targetsOf, type CompiledFilter } from "../decisions/compile-targets.ts";
+import { orderFilterSchema } from "../decisions/order-filter.ts";
 import { defineRoute, type Route } from "./route.ts";
 
 const stamp = { decisionId: z.string(), policyRevision: z.string(), graphToken: z.string() };
 const reasonsSchema = z.array(z.looseObject({ code: z.string(), message: z.string() }));
 const scopeSchema = z.object({ orgs: z.array(z.string()), ownOrgs: z.array(z.string()) });
-const filterSchema = z.record(z.string(), z.unknown()).meta({
-  description: 'Filter AST: {"or": [...]}, {"and": [...]}, {"field": "org"|"buyer", "op": "in"|"eq", "value": ...}',
-});
 /** The answer of b2b/permissions/effective (policies/b2b/permissions). */
 const effectiveSchema = z.looseObject({
   roles: z.array(z.object({ key: z.string(), from: z.string(), via: z.string() })),
@@ -118,7 +116,7 @@ export function decisionRoutes(decisions: DecisionService): Route[] {
         kind: orderKindSchema,
         scope: scopeSchema,
         reasons: reasonsSchema,
-        filter: filterSchema,
+        filter: orderFilterSchema,
         sql: z.object({ where: z.string(), params: z.array(z.union([z.string(), z.array(z.string())])) }),
         ...stamp,
       }),

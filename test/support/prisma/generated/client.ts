@@ -52,3 +52,8 @@ export type orders = Prisma.ordersModel
  * (a view over orders in the tests: Prisma reads it as a model).
  */
 export type ShopOrder = Prisma.ShopOrderModel
+/**
+ * Model Order
+ * The ORM adapter suite's orders: a mixed-case table and columns, mapped, and orders without a buyer.
+ */
+export type Order = Prisma.OrderModel

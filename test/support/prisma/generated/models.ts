@@ -10,4 +10,5 @@
  */
 export type * from './models/orders.ts'
 export type * from './models/ShopOrder.ts'
+export type * from './models/Order.ts'
 export type * from './commonInputTypes.ts'
