@@ -12,7 +12,7 @@ import { BENCH_TMP } from "../paths.ts";
 import { PoolCursor, repeatsNote, writePool } from "../request-pool.ts";
 import { cpuSplit, CPU_SPLIT_HEADER, int, mib, ms, pct } from "../targets.ts";
 import { MIXED_BATCH_SIZE, mixedRequests } from "../unique-workload.ts";
-import { drawLine, uniqueCases, uniqueRedisPrefix, warmSidecar } from "./unique-checks.ts";
+import { drawLine, uniqueCases, uniqueRedisPrefix, WARM_SPAN, warmSidecar } from "./unique-checks.ts";
 
 export async function mixedRun(ctx: Context): Promise<RunReport> {
   const { cases, stats } = uniqueCases(ctx);
@@ -27,7 +27,7 @@ export async function mixedRun(ctx: Context): Promise<RunReport> {
     rmSync(logFile, { force: true });
     const sidecar = await startOurSidecar(ctx, `mixed-${workers}`, { workers, redisPrefix, decisionLog: { file: logFile } });
     try {
-      await warmSidecar(ctx, sidecar, cases);
+      await warmSidecar(ctx, sidecar, cases, WARM_SPAN.mixed);
       ctx.log(`mixed workload: ${workers === 1 ? "one process" : `${workers} workers`}`);
       const load = await runLoad({ ...loadJob(ctx, sidecar.url, "/", [], { headers: checkHeaders }), ...new PoolCursor(pool).job() }, sidecar.pid, ctx.log);
       rows.push({ server: `b2b-authz, ${workers === 1 ? "1 process" : `${workers} workers`}`, load, rss: sidecar.rss() });

@@ -8,7 +8,7 @@ import { markdownTable } from "../benchmarks-file.ts";
 import { checkHeaders, loadJob, startOurSidecar, type Context, type RunReport } from "../context.ts";
 import { runLoad } from "../load/run-load.ts";
 import { fromPool, writePool } from "../request-pool.ts";
-import { uniqueCases, uniqueRedisPrefix, warmSidecar } from "./unique-checks.ts";
+import { uniqueCases, uniqueRedisPrefix, WARM_SPAN, warmSidecar } from "./unique-checks.ts";
 import { BENCH_TMP, ROOT } from "../paths.ts";
 import { summarizeProfile } from "../profile-summary.ts";
 import { cpuSplit, fixed, int, pct } from "../targets.ts";
@@ -28,7 +28,7 @@ export async function profileRun(ctx: Context): Promise<RunReport> {
   let load;
   let ordersLoad;
   try {
-    await warmSidecar(ctx, sidecar, unique);
+    await warmSidecar(ctx, sidecar, unique, WARM_SPAN.profile);
     ctx.log("profile: unique single check load (decision log on) on a profiled sidecar");
     load = await runLoad({ ...loadJob(ctx, sidecar.url, "/", [], { headers: checkHeaders }), ...fromPool(pool) }, sidecar.pid, ctx.log);
     ctx.log("profile: order query load (500-org tree, one connection) on the same sidecar");

@@ -55,16 +55,20 @@ export function uniqueRedisPrefix(ctx: Context): string {
   return prefix;
 }
 
-/** Requests the warm pass sends: the (subject, acting org) pairs of what a load run will reach (see warmBodies). */
-const WARM_SPAN = 150_000;
+/**
+ * Requests whose (subject, acting org) pairs the warm pass sends (see warmBodies): about what a load run reaches.
+ * Warming is the slowest part of these runs (every new user is read from PostgreSQL), so each run warms for what
+ * it needs; a request past the span may find its user uncached, as on a running sidecar.
+ */
+export const WARM_SPAN = { oneProcess: 100_000, allCores: 150_000, mixed: 50_000, profile: 30_000 } as const;
 
 /**
  * Sends one resource-less check per (subject, acting org) the run will ask about, so the measured run finds its
  * users and trees cached (with several workers, node:cluster spreads them: a worker's own misses then come from
  * the Redis tier, which the sidecars of these runs share).
  */
-export async function warmSidecar(ctx: Context, sidecar: SidecarProcess, cases: readonly CheckCase[]): Promise<number> {
-  const bodies: CheckBody[] = warmBodies(cases.slice(0, WARM_SPAN));
+export async function warmSidecar(ctx: Context, sidecar: SidecarProcess, cases: readonly CheckCase[], span: number): Promise<number> {
+  const bodies: CheckBody[] = warmBodies(cases.slice(0, span));
   const client = new JsonClient(sidecar.url, checkHeaders, 32);
   const started = performance.now();
   await mapConcurrent(bodies, 32, async (body) => {
@@ -121,7 +125,7 @@ export async function uniqueChecksRun(ctx: Context): Promise<RunReport> {
         expected = (await answers(client, "/v1/check", sample.map((c) => c.body), ourAllow)).map((a) => a === true);
         client.close();
       }
-      await warmSidecar(ctx, sidecar, loadCases);
+      await warmSidecar(ctx, sidecar, loadCases, workers === 1 ? WARM_SPAN.oneProcess : WARM_SPAN.allCores);
       const bytesBefore = existsSync(logFile) ? statSync(logFile).size : 0;
       log(`unique checks: our sidecar, ${workers === 1 ? "one process" : `${workers} workers`}, decision log to a file`);
       const cursor = from(pools.ours);
