@@ -41,9 +41,11 @@ const log = (line: string) => process.stdout.write(`[${elapsed()}] ${line}\n`);
 
 function gitRevision(): { head: string; dirty: boolean } {
   try {
-    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
-    // The history and charts this run writes are not what it measured.
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/history", ":!docs/bench", ":!BENCHMARKS.md"], { cwd: ROOT, encoding: "utf8" }).trim() !== "";
+    // What a run writes (the history, the charts, BENCHMARKS.md) is not what it measured: a commit of only those
+    // leaves the measured revision as it was, so runs before and after it count towards the same spread.
+    const outputs = [":!bench/history", ":!docs/bench", ":!BENCHMARKS.md"];
+    const head = execFileSync("git", ["log", "-1", "--format=%h", "--", ".", ...outputs], { cwd: ROOT, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ".", ...outputs], { cwd: ROOT, encoding: "utf8" }).trim() !== "";
     return { head, dirty };
   } catch {
     return { head: "unknown", dirty: true };
