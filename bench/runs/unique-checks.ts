@@ -144,6 +144,8 @@ export async function uniqueChecksRun(ctx: Context): Promise<RunReport> {
     const rate = Math.max(1, Math.floor(best!.row.load.rps / 2));
     log(`unique checks: ${best!.row.server} evenly paced at half its maximum (${int(rate)} req/s)`);
     const cursorOffset = best!.cursor.offset;
+    // The paced run reaches past what the maximum run took: warm what it will ask about (with a tenth to spare).
+    await warmSidecar(ctx, best!.sidecar, loadCases.slice(cursorOffset), Math.ceil(rate * (options.warmupSeconds + options.seconds) * 1.1));
     half = { rate, ours: await run(best!.sidecar.url, best!.sidecar.pid, best!.cursor, { headers: checkHeaders, overallRate: rate }), cursorOffset };
   } finally {
     for (const s of sidecars) await s.stop();
