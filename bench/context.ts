@@ -8,8 +8,8 @@ import { ADMIN_KEY, CHECK_KEY, startSidecarProcess, type SidecarOptions, type Si
 import { REDIS_URL } from "./store-loader.ts";
 import type { TargetResult } from "./targets.ts";
 
-export type RunName = "single" | "batch" | "orders" | "cold" | "visible" | "memory" | "profile";
-export const RUN_NAMES: readonly RunName[] = ["cold", "single", "batch", "orders", "memory", "profile", "visible"];
+export type RunName = "unique" | "mixed" | "single" | "batch" | "orders" | "cold" | "visible" | "memory" | "profile";
+export const RUN_NAMES: readonly RunName[] = ["cold", "unique", "mixed", "single", "batch", "orders", "memory", "profile", "visible"];
 
 export interface Options {
   quick: boolean;
@@ -18,8 +18,10 @@ export interface Options {
   seconds: number;
   warmupSeconds: number;
   connections: number;
-  /** Distinct single-check request bodies. */
+  /** Distinct single-check request bodies of the repeated-bodies rows. */
   cases: number;
+  /** Unique requests drawn for the unique-request runs (each request of a run sent once). */
+  uniquePool: number;
   /** Cold decisions: trees of any shape, and 5-level trees on top. */
   coldTrees: number;
   coldBigTrees: number;
@@ -37,11 +39,20 @@ export interface Context {
   log: (line: string) => void;
 }
 
-/** A run's outcome: its BENCHMARKS.md section and the targets it judged. */
+/** A run's outcome: its BENCHMARKS.md section, the targets it judged, and what the charts draw. */
 export interface RunReport {
   title: string;
   body: string;
   targets: TargetResult[];
+  charts?: ChartData;
+}
+
+/** The figures bench/charts.ts draws. */
+export interface ChartData {
+  /** Requests per second of each server, at one core and at all cores. */
+  throughput?: { server: string; cores: "one process / core" | "all cores"; rps: number }[];
+  /** Latency distributions (percentile, µs) at the paced half rate. */
+  halfRate?: { server: string; distributionUs: [number, number][] }[];
 }
 
 export const checkHeaders = { authorization: `Bearer ${CHECK_KEY}` };

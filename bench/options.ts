@@ -7,7 +7,8 @@
  *   --connections N    load connections (default 10)
  *   --quiet-wait N     seconds the run may spend in all waiting for other processes to leave the machine quiet, and
  *                      measuring again a run they disturbed (default 180; quick 0)
- *   --only a,b         runs to do: cold, single, batch, orders, memory, profile, visible (default all)
+ *   --unique-pool N    unique requests drawn for the unique-request runs (default 400,000; quick 40,000)
+ *   --only a,b         runs to do: cold, unique, mixed, single, batch, orders, memory, profile, visible (default all)
  *   --write / --no-write   write the sections into BENCHMARKS.md (default: write, except with --quick)
  */
 import { RUN_NAMES, type Options, type RunName } from "./context.ts";
@@ -39,6 +40,7 @@ export function parseOptions(argv: readonly string[]): Options {
     warmupSeconds: number("warmup", quick ? 1 : 3),
     connections: number("connections", 10),
     cases: quick ? 200 : 1000,
+    uniquePool: number("unique-pool", quick ? 40_000 : 400_000),
     coldTrees: quick ? 30 : 300,
     coldBigTrees: quick ? 5 : 50,
     visibilityRounds: quick ? 20 : 200,

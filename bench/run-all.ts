@@ -1,8 +1,9 @@
 /**
- * `npm run bench`: the whole suite of issue 5 in one run. Installs the peers (OPA CLI, Cerbos) under tools/,
+ * `npm run bench`: the whole suite of issues 5 and 11 in one run. Installs the peers (OPA CLI, Cerbos) under tools/,
  * generates and loads the synthetic store into PostgreSQL, then runs each benchmark against sidecar processes
  * and the peers, prints every table and writes each as a section of BENCHMARKS.md, with a summary of the
- * targets. See bench/options.ts for the command line.
+ * targets (this run's figure and the spread over the recorded runs of the same commit), appends the targets to
+ * bench/history/ and draws the charts (docs/bench/*.svg). See bench/options.ts for the command line.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -10,7 +11,12 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { machineLine, markdownTable, writeSection } from "./benchmarks-file.ts";
-import { checkHeaders, dropRedisPrefixes, RUN_NAMES, startOurSidecar, usedPrefixes, type Context, type RunReport } from "./context.ts";
+import { writeCharts } from "./charts.ts";
+import { appendHistory, runsOf, spreadOf } from "./history.ts";
+import { removePools } from "./request-pool.ts";
+import { mixedRun } from "./runs/mixed.ts";
+import { uniqueChecksRun } from "./runs/unique-checks.ts";
+import { checkHeaders, dropRedisPrefixes, RUN_NAMES, startOurSidecar, usedPrefixes, type ChartData, type Context, type RunReport } from "./context.ts";
 import { DatasetIndex, generateDataset, SIZES } from "./data-generator.ts";
 import { JsonClient } from "./http-client.ts";
 import { parseOptions } from "./options.ts";
@@ -33,13 +39,16 @@ const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
 const log = (line: string) => process.stdout.write(`[${elapsed()}] ${line}\n`);
 
-function gitRevision(): string {
+function gitRevision(): { head: string; dirty: boolean } {
   try {
-    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: ROOT, encoding: "utf8" }).trim() !== "";
-    return `${head}${dirty ? " + uncommitted changes" : ""}`;
+    // What a run writes (the history, the charts, BENCHMARKS.md) is not what it measured: a commit of only those
+    // leaves the measured revision as it was, so runs before and after it count towards the same spread.
+    const outputs = [":!bench/history", ":!docs/bench", ":!BENCHMARKS.md"];
+    const head = execFileSync("git", ["log", "-1", "--format=%h", "--", ".", ...outputs], { cwd: ROOT, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ".", ...outputs], { cwd: ROOT, encoding: "utf8" }).trim() !== "";
+    return { head, dirty };
   } catch {
-    return "unknown";
+    return { head: "unknown", dirty: true };
   }
 }
 
@@ -55,6 +64,8 @@ async function serviceVersions(): Promise<string> {
   return `PostgreSQL ${pgVersion}, Redis ${redisVersion}`;
 }
 
+const SUMMARY_TITLE = "Benchmark suite: targets";
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   setQuietBudget(options.quietBudgetSeconds);
@@ -62,7 +73,7 @@ async function main(): Promise<number> {
   log(`${command}: size ${options.size}, ${options.seconds} s per load run, runs: ${[...options.only].join(", ")}`);
 
   const versions: string[] = [`Node ${process.version}`, `autocannon ${(JSON.parse(readFileSync(join(ROOT, "node_modules/autocannon/package.json"), "utf8")) as { version: string }).version}`];
-  if (options.only.has("single")) versions.push(ensureOpa(log), ensureCerbos(log));
+  if (options.only.has("unique")) versions.push(ensureOpa(log), ensureCerbos(log));
   versions.push(await serviceVersions());
 
   const spec = { seed: 42, size: SIZES[options.size] };
@@ -100,6 +111,9 @@ async function main(): Promise<number> {
     main = await startOurSidecar(ctx, "main");
     return main;
   };
+  // Their own sidecars, before the main one has cached anything in the process.
+  if (options.only.has("unique")) await attempt("unique", () => uniqueChecksRun(ctx));
+  if (options.only.has("mixed")) await attempt("mixed", () => mixedRun(ctx));
   try {
     for (const name of mainRuns) {
       const sidecar = await mainSidecar();
@@ -122,24 +136,52 @@ async function main(): Promise<number> {
   if (options.only.has("visible")) await attempt("visible", () => writeToVisibleRun(ctx));
   await dropRedisPrefixes(usedPrefixes()).catch((error: unknown) => log(`could not drop Redis keys: ${String(error)}`));
 
+  removePools();
+
   const sourceRevision = policySourceRevision();
   const targets: TargetResult[] = reports.flatMap((r) => r.targets);
+  const revision = gitRevision();
+  const whole = options.only.size === RUN_NAMES.length;
+  let historyFile: string | undefined;
+  if (options.write && whole && !options.quick) {
+    historyFile = appendHistory({
+      at: new Date().toISOString(),
+      commit: revision.head,
+      dirty: revision.dirty,
+      size: options.size,
+      command,
+      seconds: Math.round((performance.now() - started) / 1000),
+      targets: targets.map(({ target, value, valueText, met }) => ({ target, value, valueText, met })),
+    });
+    log(`targets appended to ${historyFile}`);
+  }
+  const recorded = runsOf(revision.head, options.size).filter((r) => !r.dirty || revision.dirty);
+  const charts: ChartData = Object.assign({}, ...reports.map((r) => r.charts ?? {})) as ChartData;
+  const chartDir = join(ROOT, options.write ? "docs/bench" : "tools/bench/charts");
+  const chartFiles = await writeCharts(chartDir, charts, `${revision.head}, ${options.size} store, ${new Date().toISOString().slice(0, 10)}${options.quick ? " (quick)" : ""}`).catch((error: unknown) => {
+    failures.push(`charts: ${String(error)}`);
+    return [] as string[];
+  });
+  log(`charts: ${chartFiles.map((f) => join(chartDir, f)).join(", ") || "none"}`);
   const summary = [
     `Command: \`${command}\`, whole run ${elapsed().trim()}${options.quick ? " (quick: smoke figures, not comparable)" : ""}.`,
     `Machine: ${machineLine()}. ${versions.join(", ")}.`,
-    `Sidecar at ${gitRevision()}, policy revision ${policyRevision}` +
-      `${sourceRevision === policyRevision || !options.only.has("single") ? "" : ` (policies/ sources hash to ${sourceRevision}: the bundle was not built from the Rego the OPA peer evaluated; the answers were still compared)`}. ` +
-      "Every server runs in its own process on loopback; load comes from a separate autocannon process, bounded in time.",
+    `Sidecar at ${revision.head}${revision.dirty ? " + uncommitted changes" : ""}, policy revision ${policyRevision}` +
+      `${sourceRevision === policyRevision || !options.only.has("unique") ? "" : ` (policies/ sources hash to ${sourceRevision}: the bundle was not built from the Rego the OPA peer evaluated; the answers were still compared)`}. ` +
+      "Every server runs in its own process on loopback; load comes from a separate load process (autocannon, or its own client for unique and paced requests), bounded in time.",
     `Data: ${datasetLine}.`,
     "",
-    markdownTable(["target (issue 5)", "goal", "measured", "verdict"], targetRows(targets)),
+    `Targets of issue 11 (and those of issue 5 it keeps), each judged on this run; the spread is over the ${recorded.length} recorded whole run${recorded.length === 1 ? "" : "s"} of ${revision.head} on the ${options.size} store (bench/history/${historyFile ? ", this run included" : ""}). ` +
+      "Charts: [throughput at equal cores](docs/bench/throughput.svg), [latency at half rate against the echo server](docs/bench/latency-half-rate.svg).",
+    "",
+    markdownTable(["target", "goal", "measured (this run)", "spread (min – max)", "verdict"], targetRows(targets, (t) => spreadOf(recorded, t.target))),
     ...(failures.length > 0 ? ["", "Runs that failed:", ...failures.map((f) => `- ${f}`)] : []),
   ].join("\n");
-  process.stdout.write(`\n## Benchmark suite (issue 5): targets\n\n${summary}\n`);
+  process.stdout.write(`\n## ${SUMMARY_TITLE}\n\n${summary}\n`);
 
   if (options.write) {
     // A partial run (--only) leaves the summary of the last whole run alone: its table would lack the other targets.
-    if (options.only.size === RUN_NAMES.length) writeSection("Benchmark suite (issue 5): targets", summary);
+    if (whole) writeSection(SUMMARY_TITLE, summary);
     else log("partial run (--only): the targets summary in BENCHMARKS.md is left as the last whole run wrote it");
     for (const r of reports) writeSection(r.title, r.body);
     log("BENCHMARKS.md updated");

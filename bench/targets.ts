@@ -1,4 +1,4 @@
-/** The targets of issue 5, judged against measurements, and the number formats of the tables. */
+/** The targets of issues 5 and 11, judged against measurements, and the number formats of the tables. */
 
 export interface TargetResult {
   target: string;
@@ -7,28 +7,36 @@ export interface TargetResult {
   met: boolean;
   /** For a missed target: by how much, in words. */
   miss?: string;
+  /** The figure judged, and as the tables write it (the history keeps both, for the spread over runs). */
+  value: number;
+  valueText: string;
 }
 
 /** A "higher is better" target: measured must reach `goal`. */
-export function atLeast(target: string, goalText: string, measured: number, goal: number, measuredText: string): TargetResult {
+export function atLeast(target: string, goalText: string, measured: number, goal: number, measuredText: string, format: (x: number) => string = figure): TargetResult {
   const met = measured >= goal;
   return {
     target,
     goal: goalText,
     measured: measuredText,
     met,
+    value: measured,
+    valueText: format(measured),
     ...(met ? {} : { miss: `${pct(1 - measured / goal)} short (${fixed(measured / goal, 2)} of the goal)` }),
   };
 }
 
 /** A "lower is better" target: measured must stay under `goal`. */
-export function below(target: string, goalText: string, measured: number, goal: number, measuredText: string): TargetResult {
+export function below(target: string, goalText: string, measured: number, goal: number, measuredText: string, format: (x: number) => string = figure): TargetResult {
   const met = measured < goal;
-  return { target, goal: goalText, measured: measuredText, met, ...(met ? {} : { miss: `${fixed(measured / goal, 2)}× the limit` }) };
+  return { target, goal: goalText, measured: measuredText, met, value: measured, valueText: format(measured), ...(met ? {} : { miss: `${fixed(measured / goal, 2)}× the limit` }) };
 }
 
-export function targetRows(results: readonly TargetResult[]): string[][] {
-  return results.map((r) => [r.target, r.goal, r.measured, r.met ? "met" : `**missed**: ${r.miss ?? ""}`]);
+/** A plain figure: ratios with two decimals, large counts as integers. */
+const figure = (x: number) => (Math.abs(x) >= 100 ? int(x) : fixed(x, 2));
+
+export function targetRows(results: readonly TargetResult[], spread: (r: TargetResult) => string = () => ""): string[][] {
+  return results.map((r) => [r.target, r.goal, r.measured, spread(r), r.met ? "met" : `**missed**: ${r.miss ?? ""}`]);
 }
 
 export const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");

@@ -38,7 +38,7 @@ export function rootAdmins(index: DatasetIndex): Map<string, string> {
 }
 
 /** Memberships that give `user` roles in `org` (direct there, inheritable above it); the path must be plain. */
-function effectiveMemberships(index: DatasetIndex, user: string, org: string): GenMembership[] {
+export function effectiveMemberships(index: DatasetIndex, user: string, org: string): GenMembership[] {
   return index.membershipsOnPath(user, org).filter((m) => m.org === org || m.inheritable);
 }
 
@@ -61,9 +61,50 @@ function cerbosOf(index: DatasetIndex, body: CheckBody, order: GenOrder, n: numb
 const PLACE_ROLES = new Set(["buyer", "bc_senior_buyer", "org_admin"]);
 
 /**
- * `count` single checks: an order somewhere in the store (uniform over orders, so big companies get more traffic)
- * viewed by the company's admin (inherited), its buyer (or placed by them), another member of its org, or a user
- * of another company. Only cases the Cerbos policy can express (active orgs and users, no checkout limits).
+ * One single check about `order`: viewed by the company's admin (inherited), its buyer (or placed by them),
+ * another member of its org, or a user of the company `otherTree()` picks. Undefined when the draw gives a case
+ * the Cerbos policy cannot express (inactive orgs or users, checkout limits) or no such user exists.
+ */
+export function drawCase(index: DatasetIndex, rnd: () => number, admins: ReadonlyMap<string, string>, order: GenOrder, otherTree: () => GenTree, n: number): CheckCase | undefined {
+  const org = order.org;
+  if (!index.plainPath(org)) return undefined;
+  const tree = index.treeOf.get(org)!;
+  const r = rnd();
+  let kind: CheckKind;
+  let subject: string | undefined;
+  if (r < 0.3) {
+    kind = "inherited_admin";
+    subject = admins.get(tree.root);
+  } else if (r < 0.6) {
+    subject = order.buyer;
+    const granting = effectiveMemberships(index, subject, org);
+    const canPlaceSimply = granting.some((m) => m.roles.some((k) => PLACE_ROLES.has(k))) && granting.every((m) => !m.limits);
+    kind = canPlaceSimply && rnd() < 0.3 ? "owner_place" : "owner_view";
+  } else if (r < 0.8) {
+    kind = "member_view";
+    const members = membersOf(index, org).filter((u) => u !== order.buyer);
+    subject = members[Math.floor(rnd() * members.length)];
+  } else {
+    kind = "outsider_view";
+    const other = otherTree();
+    if (other.root === tree.root) return undefined;
+    subject = admins.get(other.root);
+    if (subject && index.membershipsOnPath(subject, org).length > 0) return undefined;
+  }
+  if (!subject || index.user.get(subject)?.status !== "active") return undefined;
+  const action = kind === "owner_place" ? "order.place" : "order.view";
+  const body: CheckBody = {
+    subject: { id: subject, kind: "user" },
+    org,
+    action,
+    resource: { type: "order", id: order.id, org, buyer: order.buyer, attributes: { total: order.total } },
+  };
+  return { kind, body, cerbos: cerbosOf(index, body, order, n) };
+}
+
+/**
+ * `count` single checks (the repeated-bodies rows): an order somewhere in the store (uniform over orders, so big
+ * companies get more traffic) and a subject as drawCase picks, with other companies drawn uniformly.
  */
 export function checkCases(index: DatasetIndex, count: number, seed = 7): CheckCase[] {
   const rnd = prng(seed);
@@ -71,48 +112,16 @@ export function checkCases(index: DatasetIndex, count: number, seed = 7): CheckC
   const orders = index.data.orders;
   const trees = index.data.trees;
   const cases: CheckCase[] = [];
-  const active = (user: string) => index.user.get(user)?.status === "active";
   for (let attempts = 0; cases.length < count && attempts < count * 50; attempts++) {
     const order = orders[Math.floor(rnd() * orders.length)]!;
-    const org = order.org;
-    if (!index.plainPath(org)) continue;
-    const tree = index.treeOf.get(org)!;
-    const r = rnd();
-    let kind: CheckKind;
-    let subject: string | undefined;
-    if (r < 0.3) {
-      kind = "inherited_admin";
-      subject = admins.get(tree.root);
-    } else if (r < 0.6) {
-      subject = order.buyer;
-      const granting = effectiveMemberships(index, subject, org);
-      const canPlaceSimply = granting.some((m) => m.roles.some((k) => PLACE_ROLES.has(k))) && granting.every((m) => !m.limits);
-      kind = canPlaceSimply && rnd() < 0.3 ? "owner_place" : "owner_view";
-    } else if (r < 0.8) {
-      kind = "member_view";
-      subject = membersOf(index, org).find((u) => u !== order.buyer);
-    } else {
-      kind = "outsider_view";
-      const other = trees[Math.floor(rnd() * trees.length)]!;
-      if (other.root === tree.root) continue;
-      subject = admins.get(other.root);
-      if (subject && index.membershipsOnPath(subject, org).length > 0) continue;
-    }
-    if (!subject || !active(subject)) continue;
-    const action = kind === "owner_place" ? "order.place" : "order.view";
-    const body: CheckBody = {
-      subject: { id: subject, kind: "user" },
-      org,
-      action,
-      resource: { type: "order", id: order.id, org, buyer: order.buyer, attributes: { total: order.total } },
-    };
-    cases.push({ kind, body, cerbos: cerbosOf(index, body, order, cases.length) });
+    const drawn = drawCase(index, rnd, admins, order, () => trees[Math.floor(rnd() * trees.length)]!, cases.length);
+    if (drawn) cases.push(drawn);
   }
   return cases;
 }
 
 const membersCache = new WeakMap<DatasetIndex, Map<string, string[]>>();
-function membersOf(index: DatasetIndex, org: string): string[] {
+export function membersOf(index: DatasetIndex, org: string): string[] {
   let byOrg = membersCache.get(index);
   if (!byOrg) {
     byOrg = new Map();

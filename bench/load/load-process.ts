@@ -1,14 +1,14 @@
 /**
  * The load generator, run as its own process (`node --import tsx bench/load/load-process.ts <job.json>`), so it
  * never shares an event loop with a server under test. As fast as the server answers: autocannon over keep-alive
- * connections. At a given rate: an evenly paced client of its own (see runPaced). Both rotate a set of request
+ * connections. At a given rate, or for unique requests: a client of its own (see runRaw). Both rotate a set of request
  * bodies, run an unmeasured warm-up, and record every 2xx response time themselves (in microseconds:
  * autocannon's own histogram rounds to whole milliseconds). Prints one JSON LoadResult line.
  */
 import autocannon from "autocannon";
 import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import type { LoadJob, LoadResult } from "./load-types.ts";
+import { LATENCY_PERCENTILES, type LoadJob, type LoadResult } from "./load-types.ts";
 
 function run(job: LoadJob, seconds: number, record: ((ms: number) => void) | undefined): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
@@ -43,40 +43,85 @@ interface Counts {
   errors: number;
 }
 
-/**
- * Evenly paced load at `job.overallRate`. autocannon's rate limit is a budget per second: it sends back to back
- * until the second's quota is spent, then idles, so half the maximum rate would be full speed half of each second.
- * Here request i is due at start + i / rate and goes out on the next free one of `job.connections` keep-alive
- * sockets, one request in flight per socket as with autocannon; its latency runs from the timer tick that found
- * it due, so a request that had to wait for a socket counts its wait. Requests are prebuilt bytes and responses are read by their
- * Content-Length, so the client costs little more CPU than autocannon's.
- */
-function runPaced(job: LoadJob, seconds: number, record: ((ms: number) => void) | undefined): Promise<Counts> {
-  const rate = job.overallRate!;
+/** The requests the raw client sends, in order: prebuilt bytes. */
+interface RequestSource {
+  next(): Buffer;
+}
+
+/** Rotates the job's bodies on its one path (the paced repeated-bodies rows). */
+function rotatingSource(job: LoadJob): RequestSource {
+  const requests = job.bodies.map((body) => requestBytes(job, job.path, body));
+  let i = 0;
+  return { next: () => requests[i++ % requests.length]! };
+}
+
+/** Each pool line once, in order from the job's offset; past the end it wraps and counts repeats. */
+class PoolSource implements RequestSource {
+  private readonly lines: string[];
+  private i: number;
+  used = 0;
+  constructor(private readonly job: LoadJob) {
+    this.lines = readFileSync(job.unique!.file, "utf8").split("\n").filter((l) => l.length > 0);
+    this.i = job.unique!.offset;
+  }
+  get repeats(): number {
+    return Math.max(0, this.job.unique!.offset + this.used - this.lines.length);
+  }
+  next(): Buffer {
+    const line = this.lines[this.i++ % this.lines.length]!;
+    this.used++;
+    const tab = line.indexOf("\t");
+    return requestBytes(this.job, line.slice(0, tab), line.slice(tab + 1));
+  }
+}
+
+function requestBytes(job: LoadJob, path: string, body: string): Buffer {
   const target = new URL(job.url);
   const headerLines = Object.entries({ host: target.host, "content-type": "application/json", ...job.headers })
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join("");
-  const requests = job.bodies.map((body) =>
-    Buffer.from(`${job.method} ${job.path} HTTP/1.1\r\n${headerLines}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`),
-  );
+  return Buffer.from(`${job.method} ${path} HTTP/1.1\r\n${headerLines}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
+/**
+ * Our own client on raw keep-alive sockets, one request in flight per socket as with autocannon; responses are
+ * read by their Content-Length, so it costs little more CPU than autocannon's.
+ * - At `job.overallRate` (evenly paced): autocannon's rate limit is a budget per second: it sends back to back
+ *   until the second's quota is spent, then idles, so half the maximum rate would be full speed half of each
+ *   second. Here request i is due at start + i / rate and goes out on the next free one of `job.connections`
+ *   sockets; its latency runs from the timer tick that found it due, so a request that had to wait for a socket
+ *   counts its wait.
+ * - Without a rate (unique requests as fast as the server answers): each socket sends its next request as soon
+ *   as its answer is read; latency runs from the write.
+ */
+function runRaw(job: LoadJob, seconds: number, source: RequestSource, record: ((ms: number) => void) | undefined): Promise<Counts> {
+  const rate = job.overallRate;
+  const target = new URL(job.url);
   const counts: Counts = { requests: 0, ok: 0, non2xx: 0, errors: 0 };
-  const total = Math.floor(rate * seconds);
+  const total = rate ? Math.floor(rate * seconds) : Number.POSITIVE_INFINITY;
   const waiting: number[] = []; // when each request no socket has taken yet became due
   const free: Socket[] = [];
   const inFlight = new Map<Socket, number>();
   let issued = 0;
   let settled = 0;
   let start = 0;
+  let finished = false;
 
   return new Promise((resolve, reject) => {
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      for (const s of [...free, ...inFlight.keys()]) s.destroy();
+      resolve(counts);
+    };
     const dispatch = () => {
-      while (waiting.length > 0 && free.length > 0) {
+      while (!finished && free.length > 0 && (rate ? waiting.length > 0 : performance.now() < start + seconds * 1000)) {
         const socket = free.pop()!;
-        const due = waiting.shift()!;
+        const due = rate ? waiting.shift()! : performance.now();
+        if (!rate) issued++;
         inFlight.set(socket, due);
         counts.requests++;
-        socket.write(requests[counts.requests % requests.length]!);
+        socket.write(source.next());
       }
     };
     const done = (socket: Socket, status: number) => {
@@ -91,9 +136,9 @@ function runPaced(job: LoadJob, seconds: number, record: ((ms: number) => void) 
         settled++;
       }
       if (status > 0) free.push(socket);
-      if (issued >= total && settled >= total) {
-        for (const s of [...free, ...inFlight.keys()]) s.destroy();
-        resolve(counts);
+      const over = rate ? issued >= total : performance.now() >= start + seconds * 1000;
+      if (over && settled >= issued) {
+        finish();
         return;
       }
       dispatch();
@@ -132,10 +177,13 @@ function runPaced(job: LoadJob, seconds: number, record: ((ms: number) => void) 
       start = performance.now();
       // A server that stops answering ends the run 10 s after its last request was due; the rest count as errors.
       setTimeout(() => {
-        counts.errors += total - settled;
-        for (const s of [...free, ...inFlight.keys()]) s.destroy();
-        resolve(counts);
+        counts.errors += issued - settled;
+        finish();
       }, (seconds + 10) * 1000).unref();
+      if (!rate) {
+        dispatch();
+        return;
+      }
       const timer = setInterval(() => {
         const now = performance.now();
         // A request counts from this tick, the first moment the client could send it (timers fire about every
@@ -175,8 +223,10 @@ function at(sorted: Float64Array, p: number): number {
 
 async function main(): Promise<void> {
   const job = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadJob;
+  const pool = job.unique ? new PoolSource(job) : undefined;
+  const source = pool ?? (job.overallRate ? rotatingSource(job) : undefined);
   const drive = async (seconds: number, record: ((ms: number) => void) | undefined): Promise<Counts> => {
-    if (job.overallRate) return runPaced(job, seconds, record);
+    if (source) return runRaw(job, seconds, source, record);
     const result = await run(job, seconds, record);
     return { requests: result.requests.total, ok: result["2xx"], non2xx: result.non2xx, errors: result.errors + result.timeouts };
   };
@@ -206,6 +256,8 @@ async function main(): Promise<void> {
       max: at(sorted, 100),
       mean: sorted.length > 0 ? sum / sorted.length : Number.NaN,
     },
+    distributionUs: LATENCY_PERCENTILES.map((p) => [p, at(sorted, p)]),
+    ...(pool ? { pool: { used: pool.used, repeats: pool.repeats } } : {}),
     loaderCpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);

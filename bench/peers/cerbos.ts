@@ -78,7 +78,8 @@ export interface CerbosServer {
   stop(): Promise<void>;
 }
 
-export async function startCerbos(): Promise<CerbosServer> {
+/** `oneCore`: GOMAXPROCS=1, one process against our one process; otherwise Go's default (every core). */
+export async function startCerbos(oneCore = false): Promise<CerbosServer> {
   const dir = join(BENCH_TMP, "cerbos");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "policies"), { recursive: true });
@@ -104,7 +105,7 @@ export async function startCerbos(): Promise<CerbosServer> {
   );
   const child = startChild("cerbos", BINARY, ["server", `--config=${join(dir, "config.yaml")}`, "--log-level=error"], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", CERBOS_NO_TELEMETRY: "1" },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", CERBOS_NO_TELEMETRY: "1", ...(oneCore ? { GOMAXPROCS: "1" } : {}) },
   });
   const url = `http://127.0.0.1:${httpPort}`;
   try {

@@ -1,8 +1,10 @@
 /**
  * Peer: the ceiling for any Node HTTP JSON service on this machine. A bare `node:http` server that reads the
  * body, parses it and answers it back as JSON: no routing, no validation, no work. Run as its own process
- * (`node --import tsx bench/peers/echo-server.ts <port>`).
+ * (`node --import tsx bench/peers/echo-server.ts <port> [workers]`); with workers > 1, that many node:cluster
+ * workers share the port, as our sidecar's WORKERS does.
  */
+import cluster from "node:cluster";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,9 +37,9 @@ export interface EchoServer {
   stop(): Promise<void>;
 }
 
-export async function startEchoServer(): Promise<EchoServer> {
+export async function startEchoServer(workers = 1): Promise<EchoServer> {
   const port = await freePort();
-  const child = startChild("echo", process.execPath, ["--import", "tsx", join(ROOT, "bench/peers/echo-server.ts"), String(port)], {
+  const child = startChild("echo", process.execPath, ["--import", "tsx", join(ROOT, "bench/peers/echo-server.ts"), String(port), String(workers)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production" },
   });
@@ -51,7 +53,14 @@ export async function startEchoServer(): Promise<EchoServer> {
   return { child, url, pid: child.pid, rss: () => rssBytes(child.pid), stop: () => child.stop() };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+const workers = Number(process.argv[3] ?? 1);
+if (process.argv[1] === fileURLToPath(import.meta.url) && cluster.isPrimary && workers > 1) {
+  for (let i = 0; i < workers; i++) cluster.fork();
+  process.on("SIGTERM", () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill("SIGTERM");
+    process.exit(0);
+  });
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const server = createEchoServer();
   server.listen(Number(process.argv[2]), "127.0.0.1");
   process.on("SIGTERM", () => {

@@ -148,7 +148,8 @@ export interface OpaServer {
   stop(): Promise<void>;
 }
 
-export async function startOpaServer(dataDir: string): Promise<OpaServer> {
+/** `oneCore`: GOMAXPROCS=1, one process against our one process; otherwise Go's default (every core). */
+export async function startOpaServer(dataDir: string, oneCore = false): Promise<OpaServer> {
   const port = await freePort();
   const started = performance.now();
   const child = startChild("opa", OPA, [
@@ -161,7 +162,7 @@ export async function startOpaServer(dataDir: string): Promise<OpaServer> {
     "--ignore=README.md",
     join(ROOT, "policies"),
     dataDir,
-  ], { cwd: ROOT, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" } });
+  ], { cwd: ROOT, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...(oneCore ? { GOMAXPROCS: "1" } : {}) } });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitUntilReady(child, `${url}/health`, 300_000);

@@ -6,8 +6,9 @@ import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { markdownTable } from "../benchmarks-file.ts";
 import { checkHeaders, loadJob, startOurSidecar, type Context, type RunReport } from "../context.ts";
-import { JsonClient, mapConcurrent } from "../http-client.ts";
 import { runLoad } from "../load/run-load.ts";
+import { fromPool, writePool } from "../request-pool.ts";
+import { uniqueCases, uniqueRedisPrefix, WARM_SPAN, warmSidecar } from "./unique-checks.ts";
 import { BENCH_TMP, ROOT } from "../paths.ts";
 import { summarizeProfile } from "../profile-summary.ts";
 import { cpuSplit, fixed, int, pct } from "../targets.ts";
@@ -19,15 +20,17 @@ export async function profileRun(ctx: Context): Promise<RunReport> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const cases = checkCases(ctx.index, ctx.options.cases);
-  const sidecar = await startOurSidecar(ctx, "profiled", { cpuProfileDir: dir });
+  // Under the headline load: unique checks, decision log to a file, caches warm (bench/runs/unique-checks.ts).
+  const unique = uniqueCases(ctx).cases;
+  const pool = writePool("profile", unique.map((c) => ({ path: "/v1/check", body: c.body })));
+  const logFile = join(dir, "decision-log.ndjson");
+  const sidecar = await startOurSidecar(ctx, "profiled", { cpuProfileDir: dir, redisPrefix: uniqueRedisPrefix(ctx), decisionLog: { file: logFile } });
   let load;
   let ordersLoad;
   try {
-    const client = new JsonClient(sidecar.url, checkHeaders);
-    await mapConcurrent(cases, 8, (c) => client.post("/v1/check", c.body));
-    client.close();
-    ctx.log("profile: single check load on a profiled sidecar");
-    load = await runLoad(loadJob(ctx, sidecar.url, "/v1/check", cases.map((c) => JSON.stringify(c.body)), { headers: checkHeaders }), sidecar.pid, ctx.log);
+    await warmSidecar(ctx, sidecar, unique, WARM_SPAN.profile);
+    ctx.log("profile: unique single check load (decision log on) on a profiled sidecar");
+    load = await runLoad({ ...loadJob(ctx, sidecar.url, "/", [], { headers: checkHeaders }), ...fromPool(pool) }, sidecar.pid, ctx.log);
     ctx.log("profile: order query load (500-org tree, one connection) on the same sidecar");
     ordersLoad = await runLoad(
       loadJob(ctx, sidecar.url, "/v1/orders/query", [JSON.stringify(orderQueryBody(ctx.index))], { headers: checkHeaders, connections: 1 }),
@@ -49,7 +52,7 @@ export async function profileRun(ctx: Context): Promise<RunReport> {
   return {
     title: "Where a single check's time goes (CPU profile)",
     body: [
-      `\`node --cpu-prof\` on the sidecar process under the single check load (${int(load.rps)} requests/s while profiled; CPU cores server / load gen / other: ${cpuSplit(load)}); ` +
+      `\`node --cpu-prof\` on the sidecar process under the unique single check load, decision log to a file (${int(load.rps)} requests/s while profiled; CPU cores server / load gen / other: ${cpuSplit(load)}); ` +
         `samples of the ${ctx.options.seconds} s measured run only: ${int(summary.busyMs)} ms busy of ${int(summary.wallMs)} ms, about ${fixed(perRequestUs, 1)} µs of CPU per request. ` +
         `Profile kept at \`${join(dir, file).replace(ROOT, "")}\` (git-ignored) for a flame graph in Chrome DevTools.`,
       "",
