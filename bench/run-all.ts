@@ -127,7 +127,16 @@ async function main(): Promise<number> {
       if (name === "single") await attempt(name, () => singleCheckRun(ctx, sidecar));
       if (name === "batch") await attempt(name, () => batchRun(ctx, sidecar));
       if (name === "orders") await attempt(name, () => ordersQueryRun(ctx, sidecar));
-      if (name === "memory") await attempt(name, () => memoryRun(ctx, sidecar));
+      if (name === "memory") {
+        await attempt(name, async () => {
+          const fresh = await startOurSidecar(ctx, "memory");
+          try {
+            return await memoryRun(ctx, fresh, sidecar);
+          } finally {
+            await fresh.stop();
+          }
+        });
+      }
     }
   } finally {
     await main?.stop();

@@ -37,7 +37,7 @@ const apiKeysSchema = z
   });
 
 const memoBound = z.coerce.number().int().min(0);
-const DECISION_MEMO_MAX_CHARS_DEFAULT = 64 * 1024 * 1024;
+const DECISION_MEMO_MAX_CHARS_DEFAULT = 16 * 1024 * 1024;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const positiveSeconds = (fallback: number) => z.coerce.number().positive().max(86_400).default(fallback);
@@ -147,8 +147,10 @@ const settingsSchema = z.object({
   /** How long a decision waits for a graphToken (consistency.atLeast) to become visible before graph_unavailable. */
   CONSISTENCY_WAIT_MS: positiveInt(2_000),
   /**
-   * Bound of the decision memo, in characters of its keys and answers as JSON (64 Mi): the same input to the same
+   * Bound of the decision memo, in characters of its keys and answers as JSON (16 Mi): the same input to the same
    * bundle is answered without evaluating again (the policy is pure; the input carries the graph slice). 0: off.
+   * Answers are held as objects, about 2.5 bytes of heap per character counted, so 16 Mi keeps the memo near 40 MiB;
+   * unique traffic (every checkout its own order) gains nothing from a larger one, while it costs resident memory.
    */
   DECISION_MEMO_MAX_CHARS: memoBound.optional(),
   /** Deprecated name of DECISION_MEMO_MAX_CHARS (it never counted bytes): honoured, with a warning at start-up. */

@@ -59,7 +59,7 @@ describe("loadConfig", () => {
   });
 
   it("bounds the decision memo in characters, under DECISION_MEMO_MAX_CHARS", () => {
-    expect(loadConfig({}).DECISION_MEMO_MAX_CHARS).toBe(64 * 1024 * 1024);
+    expect(loadConfig({}).DECISION_MEMO_MAX_CHARS).toBe(16 * 1024 * 1024);
     expect(loadConfig({}).deprecated).toEqual([]);
     expect(loadConfig({ DECISION_MEMO_MAX_CHARS: "1000" }).DECISION_MEMO_MAX_CHARS).toBe(1000);
   });
