@@ -74,6 +74,19 @@ export interface CompileAnswer {
   stamp: Stamped;
 }
 
+/** What a check's decision reads besides the subject and org: the resource's facts and its input; live and replayed alike. */
+function checkFacts(request: CheckRequest) {
+  return {
+    resources: request.resource ? [request.resource] : [],
+    input: { action: request.action, ...(request.resource ? { resource: request.resource } : {}) },
+  };
+}
+
+/** The same for a batch: every check's resource, and the checks as the policy's input. */
+function batchFacts(request: BatchRequest) {
+  return { resources: request.checks.flatMap((c) => (c.resource ? [c.resource] : [])), input: { checks: request.checks } };
+}
+
 /**
  * A batch this long takes its turn like an order scope (src/decisions/turn-queue.ts): from about a hundred checks
  * its evaluation outlasts the extra turn of the event loop it waits for; a shorter one is answered at once.
@@ -141,20 +154,13 @@ export class DecisionService {
 
 
   async check(request: CheckRequest): Promise<Decision & Stamped> {
-    const { result, stamp } = await this.decide("check", "check", request, {
-      resources: request.resource ? [request.resource] : [],
-      input: { action: request.action, ...(request.resource ? { resource: request.resource } : {}) },
-    });
+    const { result, stamp } = await this.decide("check", "check", request, checkFacts(request));
     rejectUnknownActions([result], () => "action");
     return { ...result, ...stamp };
   }
 
   async batch(request: BatchRequest): Promise<{ results: Decision[] } & Stamped> {
-    const { result, stamp } = await this.decide("batch", "batch", request, {
-      resources: request.checks.flatMap((c) => (c.resource ? [c.resource] : [])),
-      input: { checks: request.checks },
-      long: request.checks.length >= LONG_BATCH_CHECKS,
-    });
+    const { result, stamp } = await this.decide("batch", "batch", request, { ...batchFacts(request), long: request.checks.length >= LONG_BATCH_CHECKS });
     if (result.length !== request.checks.length) {
       throw new AuthzError("policy_unavailable", `batch answered ${result.length} results for ${request.checks.length} checks`);
     }
@@ -311,14 +317,11 @@ export class DecisionService {
       const request = parseOrThrow(adminReplaySchema, input, "input");
       requestInput = request;
       gather = () => this.facts.adminSlice({ actor: request.subject, operation: request.operation, org: request.org, change: request.change });
-    } else if (name === "check") {
-      const request = parseOrThrow(checkRequestSchema, input, "input");
-      requestInput = { subject: request.subject, org: request.org, action: request.action, ...(request.resource ? { resource: request.resource } : {}) };
-      gather = this.gatherFor(request, { resources: request.resource ? [request.resource] : [] });
-    } else if (name === "batch") {
-      const request = parseOrThrow(batchRequestSchema, input, "input");
-      requestInput = { subject: request.subject, org: request.org, checks: request.checks };
-      gather = this.gatherFor(request, { resources: request.checks.flatMap((c) => (c.resource ? [c.resource] : [])) });
+    } else if (name === "check" || name === "batch") {
+      const request = name === "check" ? parseOrThrow(checkRequestSchema, input, "input") : parseOrThrow(batchRequestSchema, input, "input");
+      const facts = "checks" in request ? batchFacts(request) : checkFacts(request);
+      requestInput = { subject: request.subject, org: request.org, ...facts.input };
+      gather = this.gatherFor(request, facts);
     } else {
       const request = parseOrThrow(permissionsRequestSchema, input, "input");
       requestInput = { subject: request.subject, org: request.org };
