@@ -13,19 +13,36 @@ describe("DecisionMemo", () => {
     const answer = { decision: "allow", reasons: [{ code: "role", message: "buyer" }] };
     expect(memo.get("a")).toBeUndefined();
     memo.set("a", answer);
+    memo.set("a", answer);
     expect(memo.get("a")).toBe(answer);
     expect(Object.isFrozen(answer.reasons[0])).toBe(true);
     expect(memo.stats).toEqual({ entries: 1, chars: 1 + JSON.stringify(answer).length, hits: 1, misses: 1 });
+  });
+
+  it("keeps an answer only when its key comes a second time, so traffic that never repeats stores nothing", () => {
+    const memo = new DecisionMemo(1_000_000);
+    const answer = { decision: "deny", reasons: [] };
+    for (let i = 0; i < 1000; i++) memo.set(`unique-${i}`, answer);
+    expect(memo.stats.entries).toBe(0);
+    expect(Object.isFrozen(answer)).toBe(false);
+    memo.set("unique-7", answer);
+    expect(memo.stats.entries).toBe(1);
+    expect(memo.get("unique-7")).toBe(answer);
+    expect(memo.get("unique-8")).toBeUndefined();
   });
 
   it("stays within its bound (keys and answers as JSON) by dropping the least recently used first", () => {
     // Each entry: a 10-character key and the answer 1 (one character of JSON): 11.
     const memo = new DecisionMemo(176);
     const key = (c: string) => c.repeat(10);
-    for (const c of "abcdefghijklmnop") memo.set(key(c), 1);
+    const twice = (k: string, v: number) => {
+      memo.set(k, v);
+      memo.set(k, v);
+    };
+    for (const c of "abcdefghijklmnop") twice(key(c), 1);
     expect(memo.stats).toMatchObject({ entries: 16, chars: 176 });
     expect(memo.get(key("a"))).toBe(1);
-    memo.set(key("q"), 2);
+    twice(key("q"), 2);
     expect(memo.stats).toMatchObject({ entries: 16, chars: 176 });
     expect(memo.get(key("b"))).toBeUndefined();
     expect(memo.get(key("a"))).toBe(1);
@@ -34,6 +51,7 @@ describe("DecisionMemo", () => {
 
   it("never keeps an entry over a sixteenth of its bound, and keeps nothing when off", () => {
     const memo = new DecisionMemo(160);
+    memo.set("x", "y".repeat(9));
     memo.set("x", "y".repeat(9));
     expect(memo.stats.entries).toBe(0);
     const off = new DecisionMemo(0);
@@ -55,17 +73,20 @@ describe("PolicyEngine with a decision memo", () => {
 
   it("answers the same input to another entrypoint from that entrypoint, not from the memo", async () => {
     const engine = await PolicyEngine.start(defaultPolicyBundle, { memoMaxChars: 1024 * 1024 });
-    const check = engine.evaluateJson("check", input);
-    const permissions = engine.evaluateJson("permissions", input);
-    expect(check).toMatchObject({ decision: "deny", allow: false });
-    expect(permissions).not.toEqual(check);
-    expect(engine.memoStats).toMatchObject({ entries: 2, hits: 0, misses: 2 });
+    for (let i = 0; i < 2; i++) {
+      const check = engine.evaluateJson("check", input);
+      const permissions = engine.evaluateJson("permissions", input);
+      expect(check).toMatchObject({ decision: "deny", allow: false });
+      expect(permissions).not.toEqual(check);
+    }
+    expect(engine.memoStats).toMatchObject({ entries: 2, hits: 0, misses: 4 });
+    expect(engine.evaluateJson("permissions", input)).not.toEqual(engine.evaluateJson("check", input));
+    expect(engine.memoStats).toMatchObject({ entries: 2, hits: 2, misses: 4 });
   });
 
   it("starts an empty memo with every activated bundle", async () => {
     const engine = await PolicyEngine.start(defaultPolicyBundle, { memoMaxChars: 1024 * 1024 });
-    engine.evaluateJson("check", input);
-    engine.evaluateJson("check", input);
+    for (let i = 0; i < 3; i++) engine.evaluateJson("check", input);
     expect(engine.memoStats).toMatchObject({ entries: 1, hits: 1 });
     const dir = await mkdtemp(join(tmpdir(), "b2b-authz-memo-"));
     try {
@@ -76,7 +97,8 @@ describe("PolicyEngine with a decision memo", () => {
       expect(await engine.reload(dir)).toMatchObject({ status: "activated", revision: "memo-rev" });
       expect(engine.memoStats).toEqual({ entries: 0, chars: 0, hits: 0, misses: 0 });
       engine.evaluateJson("check", input);
-      expect(engine.memoStats).toMatchObject({ entries: 1, hits: 0, misses: 1 });
+      engine.evaluateJson("check", input);
+      expect(engine.memoStats).toMatchObject({ entries: 1, hits: 0, misses: 2 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
