@@ -1,6 +1,6 @@
 import type { SliceMembership, SliceOrg, TreeInfo } from "../model/graph-slice.ts";
 import type { TreeData } from "../model/tree-data.ts";
-import { deepFreeze, type DeepFrozen } from "../model/deep-frozen.ts";
+import { deepFreeze, freezeUnmarked, type DeepFrozen } from "../model/deep-frozen.ts";
 import { encodeToken } from "../model/graph-token.ts";
 
 export interface OrgNode {
@@ -36,8 +36,11 @@ export class TreeSnapshot {
   readonly store: string;
   readonly stamp: string;
   readonly nodes = new Map<string, OrgNode>();
-  /** user -> that user's memberships in this tree (usually one or two: an array is lighter than a Map) */
-  private readonly byUser = new Map<string, SliceMembership[]>();
+  /**
+   * user -> that user's membership in this tree, or memberships when more than one: most users hold one, and an array
+   * per user cost about 56 bytes each on a tree of a million memberships.
+   */
+  private readonly byUser = new Map<string, SliceMembership | SliceMembership[]>();
   readonly membershipCount: number;
   /**
    * A path snapshot (`s` given): only the orgs on some paths and one user's memberships there, enough for that
@@ -64,9 +67,9 @@ export class TreeSnapshot {
     for (const [id, parent, name, status, inheritRoles, attributes, overLimit] of data.o) {
       const parentNode = parent === null ? undefined : this.nodes.get(parent);
       // Rows come parents-first; a parent missing here would mean a torn read, which one statement cannot give.
-      // Deep-frozen (and marked) once here, so the slices that share these parts stop at them when they freeze.
-      const path = deepFreeze(parentNode ? [...parentNode.path, id] : [id]);
-      const slice = deepFreeze({ parent, status, inheritRoles, path });
+      // Frozen once here, unmarked to keep big trees small (freezeUnmarked): the slices that share them stay immutable.
+      const path = freezeUnmarked(parentNode ? [...parentNode.path, id] : [id]);
+      const slice = freezeUnmarked({ parent, status, inheritRoles, path });
       this.nodes.set(id, { id, name, parent, status, inheritRoles, attributes, overLimit, path, children: [], slice });
       parentNode?.children.push(id);
     }
@@ -76,10 +79,11 @@ export class TreeSnapshot {
       const key = roles.join("\u0000");
       let shared = roleLists.get(key);
       if (!shared) roleLists.set(key, (shared = deepFreeze(roles)));
-      const m: SliceMembership = deepFreeze(limits ? { org, roles: shared, inheritable, limits } : { org, roles: shared, inheritable });
-      const list = this.byUser.get(user);
-      if (list) list.push(m);
-      else this.byUser.set(user, [m]);
+      const m: SliceMembership = freezeUnmarked(limits ? { org, roles: shared, inheritable, limits } : { org, roles: shared, inheritable });
+      const held = this.byUser.get(user);
+      if (held === undefined) this.byUser.set(user, m);
+      else if (Array.isArray(held)) held.push(m);
+      else this.byUser.set(user, [held, m]);
     }
     this.membershipCount = data.m.length;
     this.partial = data.s !== undefined;
@@ -119,7 +123,7 @@ export class TreeSnapshot {
     const memberships: SliceMembership[] = [];
     const roleKeys = new Set<string>();
     if (node) {
-      const mine = this.byUser.get(subject) ?? NO_MEMBERSHIPS;
+      const mine = this.membershipsOf(subject);
       for (const id of node.path) {
         const n = this.nodes.get(id);
         if (n) orgs[id] = n.slice;
@@ -189,12 +193,18 @@ export class TreeSnapshot {
 
   /** `user`'s membership at `org`, if any. */
   membership(user: string, org: string): SliceMembership | undefined {
-    return this.byUser.get(user)?.find((m) => m.org === org);
+    return this.membershipsOf(user).find((m) => m.org === org);
   }
 
   /** Orgs of this tree where `user` has a membership, sorted. */
   orgsOf(user: string): string[] {
-    return (this.byUser.get(user) ?? []).map((m) => m.org).sort();
+    return this.membershipsOf(user).map((m) => m.org).sort();
+  }
+
+  private membershipsOf(user: string): readonly SliceMembership[] {
+    const held = this.byUser.get(user);
+    if (held === undefined) return NO_MEMBERSHIPS;
+    return Array.isArray(held) ? held : [held];
   }
 
   /** Every org id, for the org -> tree index. */
