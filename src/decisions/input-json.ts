@@ -7,26 +7,15 @@
  * depth, and a changed tree, user or role set gives new parts, so the key determines the text without writing it
  * (policy-engine.ts, DecisionMemo). Anything else, frozen only at the top or not at all, is keyed by its content.
  */
-import { isDeepFrozen } from "../model/deep-frozen.ts";
+import { isDeepFrozen, type DeepFrozen } from "../model/deep-frozen.ts";
 import type { PolicyInput } from "../policy/policy-engine.ts";
 
 const serialized = new WeakMap<object, string>();
 const identities = new WeakMap<object, number>();
 let nextIdentity = 1;
 
-function jsonOf(value: unknown): string | undefined {
-  if (!isDeepFrozen(value)) return JSON.stringify(value);
-  let text = serialized.get(value);
-  if (text === undefined) {
-    text = JSON.stringify(value);
-    serialized.set(value, text);
-  }
-  return text;
-}
-
-/** `#<n>` for a deep-frozen part (never JSON text, which cannot start with "#"), its JSON otherwise. */
-function keyOf(value: unknown): string | undefined {
-  if (!isDeepFrozen(value)) return JSON.stringify(value);
+/** `#<n>` for a deep-frozen part (never JSON text, which cannot start with "#"). */
+function identityOf(value: DeepFrozen<object>): string {
   let id = identities.get(value);
   if (id === undefined) identities.set(value, (id = nextIdentity++));
   return `#${id}`;
@@ -34,7 +23,7 @@ function keyOf(value: unknown): string | undefined {
 
 /** `{...request, "settings": <settings>, "graph": <graph>}` with the graph's deep-frozen members taken from the cache. */
 export function policyInputJson(request: Record<string, unknown>, settingsJson: string, graph: unknown): string {
-  return joinInput(JSON.stringify(request), settingsJson, graph);
+  return policyInput(request, settingsJson, graph).json();
 }
 
 /** The same input as a memo key (short, no graph text) and its JSON, written only if the memo misses. */
@@ -42,31 +31,48 @@ export function policyInput(request: Record<string, unknown>, settingsJson: stri
   return policyInputOfText(JSON.stringify(request), settingsJson, graph);
 }
 
-/** The same from the request's JSON text (`head`), which the decision log then reuses instead of writing again. */
+/**
+ * The same from the request's JSON text (`head`), which the decision log then reuses instead of writing again. A
+ * part of the graph that is not deep-frozen (a record built for this decision) is serialized once, for the key and
+ * the text alike.
+ */
 export function policyInputOfText(head: string, settingsJson: string, graph: unknown): PolicyInput {
-  return { key: `${head}\u0000${settingsJson}\u0000${graphKey(graph)}`, json: () => joinInput(head, settingsJson, graph) };
+  const parts = graphParts(graph);
+  return {
+    key: `${head}\u0000${settingsJson}\u0000${parts.key}`,
+    json: () => `${head.slice(0, -1)}${head.length > 2 ? "," : ""}"settings":${settingsJson},"graph":${parts.json()}}`,
+  };
 }
 
-function joinInput(head: string, settingsJson: string, graph: unknown): string {
-  return `${head.slice(0, -1)}${head.length > 2 ? "," : ""}"settings":${settingsJson},"graph":${graphJson(graph)}}`;
-}
-
-function graphJson(graph: unknown): string {
-  if (graph === null || typeof graph !== "object" || Array.isArray(graph)) return JSON.stringify(graph) ?? "null";
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(graph)) {
-    const text = jsonOf(value);
-    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+function graphParts(graph: unknown): { key: string; json: () => string } {
+  if (graph === null || typeof graph !== "object" || Array.isArray(graph)) {
+    const text = JSON.stringify(graph) ?? "null";
+    return { key: text, json: () => text };
   }
-  return `{${parts.join(",")}}`;
-}
-
-function graphKey(graph: unknown): string {
-  if (graph === null || typeof graph !== "object" || Array.isArray(graph)) return JSON.stringify(graph) ?? "null";
   let key = "";
+  const entries: [name: string, value: unknown, text: string | undefined][] = [];
   for (const [name, value] of Object.entries(graph)) {
-    const part = keyOf(value);
-    if (part !== undefined) key += `${name}=${part}\u0000`;
+    if (isDeepFrozen(value)) {
+      key += `${name}=${identityOf(value)}\u0000`;
+      entries.push([name, value, undefined]);
+    } else {
+      const text = JSON.stringify(value);
+      if (text === undefined) continue;
+      key += `${name}=${text}\u0000`;
+      entries.push([name, value, text]);
+    }
   }
-  return key;
+  return {
+    key,
+    json: () => `{${entries.map(([name, value, text]) => `${JSON.stringify(name)}:${text ?? cachedJson(value as DeepFrozen<object>)}`).join(",")}}`,
+  };
+}
+
+function cachedJson(value: DeepFrozen<object>): string {
+  let text = serialized.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    serialized.set(value, text);
+  }
+  return text;
 }
