@@ -5,6 +5,7 @@
  * cores (WORKERS=2, the echo server in node:cluster, the Go peers' default). Then our best configuration evenly
  * paced at half its maximum rate, against the echo server at the same rate on the same requests.
  */
+import { pausesBetween, pauseTable, readPauses, type PauseRow } from "../pause-metrics.ts";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { agreement, answers, opaAllow, ourAllow, type Agreement } from "../agreement.ts";
@@ -114,7 +115,7 @@ export async function uniqueChecksRun(ctx: Context): Promise<RunReport> {
   let expected: boolean[] = [];
   let best: { row: Row; sidecar: SidecarProcess; cursor: PoolCursor } | undefined;
   const sidecars: SidecarProcess[] = [];
-  let half: { rate: number; ours: MeasuredLoad; echo?: MeasuredLoad; cursorOffset: number } | undefined;
+  let half: { rate: number; ours: MeasuredLoad; echo?: MeasuredLoad; cursorOffset: number; pauses: PauseRow[] } | undefined;
   try {
     for (const workers of [1, 2]) {
       rmSync(logFile, { force: true });
@@ -146,7 +147,9 @@ export async function uniqueChecksRun(ctx: Context): Promise<RunReport> {
     const cursorOffset = best!.cursor.offset;
     // The paced run reaches past what the maximum run took: warm what it will ask about (with a tenth to spare).
     await warmSidecar(ctx, best!.sidecar, loadCases.slice(cursorOffset), Math.ceil(rate * (options.warmupSeconds + options.seconds) * 1.1));
-    half = { rate, ours: await run(best!.sidecar.url, best!.sidecar.pid, best!.cursor, { headers: checkHeaders, overallRate: rate }), cursorOffset };
+    const pausesBefore = await readPauses(best!.sidecar.url);
+    const ours = await run(best!.sidecar.url, best!.sidecar.pid, best!.cursor, { headers: checkHeaders, overallRate: rate });
+    half = { rate, ours, cursorOffset, pauses: pausesBetween(pausesBefore, await readPauses(best!.sidecar.url)) };
   } finally {
     for (const s of sidecars) await s.stop();
     rmSync(logFile, { force: true });
@@ -255,6 +258,10 @@ export async function uniqueChecksRun(ctx: Context): Promise<RunReport> {
     table,
     "",
     halfTable,
+    "",
+    `What paused our sidecar during the paced run (warm-up included, ${options.warmupSeconds + options.seconds} s; its own \`/metrics\` read before and after${bestAllCores ? ", from the one worker each reading reached" : ""}):`,
+    "",
+    pauseTable(half.pauses, options.warmupSeconds + options.seconds),
     "",
     "- Our sidecar writes every decision event to a file (`DECISION_LOG=<file>`), as deployed. The peers log nothing.",
     "- The OPA server evaluates policies/ (Go topdown) through a wrapper that builds the same input slice from `data.graph`; Cerbos gets the subject's roles in the acting org and the order's org path in each request (it holds no graph), with a policy of four rules.",
