@@ -39,12 +39,24 @@ export interface HotFunction {
   share: number;
 }
 
+/** A run of samples with no idle one between them: the main thread busy without a pause (a stall when long). */
+export interface BusyStretch {
+  ms: number;
+  /** Its categories, longest first. */
+  categories: { category: string; ms: number }[];
+}
+
 export interface ProfileSummary {
   busyMs: number;
   wallMs: number;
   categories: CategoryShare[];
   functions: HotFunction[];
+  /** Busy stretches over 10 ms, longest first (under paced load the thread should be idle between requests). */
+  stretches: BusyStretch[];
 }
+
+/** A busy stretch is listed from this length. */
+const STRETCH_MS = 10;
 
 type Frames = readonly CallFrame[]; // running function first
 
@@ -122,6 +134,14 @@ export function summarizeProfile(file: string, root: string, window?: { fromUs: 
   const categoryMs = new Map<string, number>();
   const selfMs = new Map<number, number>();
   let totalMs = 0;
+  const stretches: BusyStretch[] = [];
+  let stretch: { ms: number; categories: Map<string, number> } = { ms: 0, categories: new Map() };
+  const closeStretch = () => {
+    if (stretch.ms >= STRETCH_MS) {
+      stretches.push({ ms: stretch.ms, categories: [...stretch.categories].map(([category, ms]) => ({ category, ms })).sort((a, b) => b.ms - a.ms) });
+    }
+    stretch = { ms: 0, categories: new Map() };
+  };
   let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     at += profile.timeDeltas[i] ?? 0;
@@ -136,7 +156,13 @@ export function summarizeProfile(file: string, root: string, window?: { fromUs: 
     }
     categoryMs.set(category, (categoryMs.get(category) ?? 0) + dt);
     selfMs.set(id, (selfMs.get(id) ?? 0) + dt);
+    if (category === "idle") closeStretch();
+    else {
+      stretch.ms += dt;
+      stretch.categories.set(category, (stretch.categories.get(category) ?? 0) + dt);
+    }
   });
+  closeStretch();
   const idle = categoryMs.get("idle") ?? 0;
   const busy = totalMs - idle;
   const categories = [...categoryMs]
@@ -157,5 +183,5 @@ export function summarizeProfile(file: string, root: string, window?: { fromUs: 
     .map((f) => ({ ...f, share: f.selfMs / busy }))
     .sort((a, b) => b.selfMs - a.selfMs)
     .slice(0, 25);
-  return { busyMs: busy, wallMs: totalMs, categories, functions };
+  return { busyMs: busy, wallMs: totalMs, categories, functions, stretches: stretches.sort((a, b) => b.ms - a.ms) };
 }

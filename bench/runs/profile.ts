@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { markdownTable } from "../benchmarks-file.ts";
 import { checkHeaders, loadJob, startOurSidecar, type Context, type RunReport } from "../context.ts";
 import { runLoad } from "../load/run-load.ts";
-import { fromPool, writePool } from "../request-pool.ts";
+import { PoolCursor, writePool } from "../request-pool.ts";
 import { uniqueCases, uniqueRedisPrefix, WARM_SPAN, warmSidecar } from "./unique-checks.ts";
 import { BENCH_TMP, ROOT } from "../paths.ts";
-import { summarizeProfile } from "../profile-summary.ts";
+import { summarizeProfile, type BusyStretch } from "../profile-summary.ts";
 import { cpuSplit, fixed, int, pct } from "../targets.ts";
 import { stageCosts } from "../stage-costs-run.ts";
 import { checkCases, orderQueryBody } from "../workload.ts";
@@ -26,11 +26,18 @@ export async function profileRun(ctx: Context): Promise<RunReport> {
   const logFile = join(dir, "decision-log.ndjson");
   const sidecar = await startOurSidecar(ctx, "profiled", { cpuProfileDir: dir, redisPrefix: uniqueRedisPrefix(ctx), decisionLog: { file: logFile } });
   let load;
+  let paced;
   let ordersLoad;
   try {
     await warmSidecar(ctx, sidecar, unique, WARM_SPAN.profile);
     ctx.log("profile: unique single check load (decision log on) on a profiled sidecar");
-    load = await runLoad({ ...loadJob(ctx, sidecar.url, "/", [], { headers: checkHeaders }), ...fromPool(pool) }, sidecar.pid, ctx.log);
+    const cursor = new PoolCursor(pool);
+    load = await runLoad({ ...loadJob(ctx, sidecar.url, "/", [], { headers: checkHeaders }), ...cursor.job() }, sidecar.pid, ctx.log);
+    cursor.advance(load);
+    const rate = Math.max(1, Math.floor(load.rps / 2));
+    ctx.log(`profile: the same load evenly paced at half that rate (${int(rate)} req/s), for the main thread's busy stretches`);
+    await warmSidecar(ctx, sidecar, unique.slice(cursor.offset), Math.ceil(rate * (ctx.options.warmupSeconds + ctx.options.seconds) * 1.1));
+    paced = await runLoad({ ...loadJob(ctx, sidecar.url, "/", [], { headers: checkHeaders, overallRate: rate }), ...cursor.job() }, sidecar.pid, ctx.log);
     ctx.log("profile: order query load (500-org tree, one connection) on the same sidecar");
     ordersLoad = await runLoad(
       loadJob(ctx, sidecar.url, "/v1/orders/query", [JSON.stringify(orderQueryBody(ctx.index))], { headers: checkHeaders, connections: 1 }),
@@ -46,6 +53,8 @@ export async function profileRun(ctx: Context): Promise<RunReport> {
   if (!file) throw new Error(`no CPU profile written in ${dir}`);
   const summary = summarizeProfile(join(dir, file), ROOT, load.window);
   const orders = summarizeProfile(join(dir, file), ROOT, ordersLoad.window);
+  const pacedSummary = summarizeProfile(join(dir, file), ROOT, paced.window);
+  const stretchRow = (s: BusyStretch) => [fixed(s.ms, 1), s.categories.slice(0, 3).map((c) => `${c.category} ${fixed(c.ms, 1)} ms`).join("; ")];
   const perRequestUs = (summary.busyMs * 1000) / Math.max(1, load.ok);
   const cpuPerRequestUs = ((load.serverCores ?? Number.NaN) * 1e6) / Math.max(1, load.rps);
   const stepSum = stages.steps.filter((s) => !s.step.startsWith("engine.evaluate") && !s.step.startsWith("decision log")).reduce((a, s) => a + s.us, 0);
@@ -87,6 +96,12 @@ export async function profileRun(ctx: Context): Promise<RunReport> {
         ["function", "where", "self", "share"],
         summary.functions.slice(0, 20).map((f) => [`\`${f.name}\``, `\`${f.where}\``, `${int(f.selfMs)} ms`, pct(f.share)]),
       ),
+      "",
+      `The same profile evenly paced at half the rate (${int(paced.rps)} requests/s, p50 ${fixed(paced.latencyUs.p50 / 1000, 2)} ms, p99 ${fixed(paced.latencyUs.p99 / 1000, 2)} ms; CPU cores server / load gen / other: ${cpuSplit(paced)}): ` +
+        `${int(pacedSummary.busyMs)} ms busy of ${int(pacedSummary.wallMs)} ms, about ${fixed((pacedSummary.busyMs * 1000) / Math.max(1, paced.ok), 1)} µs of CPU per request. ` +
+        `The main thread was busy without a break for 10 ms or more ${int(pacedSummary.stretches.length)} times (50 ms or more: ${int(pacedSummary.stretches.filter((s) => s.ms >= 50).length)}); the longest:`,
+      "",
+      markdownTable(["busy stretch, ms", "what it was doing (longest three categories)"], pacedSummary.stretches.slice(0, 8).map(stretchRow)),
       "",
       `The same profile during the order query load (500-org tree, one connection, ${int(ordersLoad.rps)} requests/s):`,
       "",
