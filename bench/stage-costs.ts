@@ -154,7 +154,8 @@ async function main(): Promise<void> {
   );
   step("response JSON.stringify", (i) => JSON.stringify(answers[i]));
   const serviceUs = await timeAsync(ms, n, (i) => service.check(requests[i]!));
-  for (const r of requests) await memoService.check(r);
+  // Twice: the memo keeps an answer the second time its input misses (src/policy/decision-memo.ts).
+  for (let pass = 0; pass < 2; pass++) for (const r of requests) await memoService.check(r);
   const memoServiceUs = await timeAsync(ms, n, (i) => memoService.check(requests[i]!));
 
   const orderSteps: StageCost[] = [];
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
   orderStep("result check (zod order scope schema)", () => entrypoints.orderScope.result.safeParse(scopeResult));
   orderStep("engine.evaluate as the sidecar calls it", () => engine.evaluate("orderScope", scopeInput));
   orderSteps.push({ step: "**DecisionService.ordersQuery end to end** (with filter and SQL)", us: await timeAsync(ms, 1, () => service.ordersQuery(ordersRequest)) });
-  await memoService.ordersQuery(ordersRequest);
+  for (let pass = 0; pass < 2; pass++) await memoService.ordersQuery(ordersRequest);
   orderSteps.push({ step: "**DecisionService.ordersQuery end to end, decision memo on** (asked before)", us: await timeAsync(ms, 1, () => memoService.ordersQuery(ordersRequest)) });
   const serviceWithLogUs = await timeAsync(ms, n, (i) => logged.check(requests[i]!));
   await graph.close();

@@ -27,7 +27,8 @@ export async function singleCheckRun(ctx: Context, ours: SidecarProcess): Promis
   rows.push({ server: "b2b-authz, 1 process", load: await measure(ours), rss: ours.rss() });
   const multi = await startOurSidecar(ctx, "repeated-two-workers", { workers: 2 });
   try {
-    // Every body once, as on the first process: the workers' caches warm, and the memo holds each answer.
+    // Every body twice, as on the first process: the workers' caches warm; the memo keeps an answer the second time a
+    // worker misses it, which the load's unmeasured warm-up finishes where a worker saw a body once.
     const warm = new JsonClient(multi.url, checkHeaders);
     await answers(warm, "/v1/check", [...cases, ...cases].map((c) => c.body), ourAllow);
     warm.close();
