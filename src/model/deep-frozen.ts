@@ -17,16 +17,17 @@ export type DeepFrozen<T> = T & { readonly [deepFrozenBrand]: true };
 const MARK = Symbol("deepFrozen");
 
 export function deepFreeze<T>(value: T): DeepFrozen<T> {
-  if (value !== null && typeof value === "object") freeze(value);
+  if (value !== null && typeof value === "object") freeze(value, true);
   return value as DeepFrozen<T>;
 }
 
-function freeze(value: object): void {
+/** Freezes `value` and everything it reaches, marking what it froze when `mark` (see `freezeUnmarked` for why not). */
+function freeze(value: object, mark: boolean): void {
   if (Object.hasOwn(value, MARK)) return; // frozen to the bottom already
   // A value frozen by someone else cannot take the mark: its children are checked again each time (still correct).
-  if (!Object.isFrozen(value)) Object.defineProperty(value, MARK, { value: true });
+  if (mark && !Object.isFrozen(value)) Object.defineProperty(value, MARK, { value: true });
   Object.freeze(value);
-  for (const child of Object.values(value) as unknown[]) if (child !== null && typeof child === "object") freeze(child);
+  for (const child of Object.values(value) as unknown[]) if (child !== null && typeof child === "object") freeze(child, mark);
 }
 
 /**
@@ -36,9 +37,7 @@ function freeze(value: object): void {
  * `deepFreeze` of a slice that holds them then walks into them again, which costs little since they are small.
  */
 export function freezeUnmarked<T>(value: T): Readonly<T> {
-  if (value === null || typeof value !== "object" || isDeepFrozen(value)) return value;
-  Object.freeze(value);
-  for (const child of Object.values(value) as unknown[]) freezeUnmarked(child);
+  if (value !== null && typeof value === "object") freeze(value, false);
   return value;
 }
 
